@@ -1,0 +1,13 @@
+// ensemble/ensemble.hpp: everything a user of ensemble needs, in one include.
+#pragma once
+
+#include <ensemble/actor.hpp>
+#include <ensemble/address.hpp>
+#include <ensemble/ask.hpp>
+#include <ensemble/errors.hpp>
+#include <ensemble/message.hpp>
+#include <ensemble/messages.hpp>
+#include <ensemble/payload.hpp>
+#include <ensemble/spec.hpp>
+#include <ensemble/syndicate.hpp>
+#include <ensemble/task.hpp>

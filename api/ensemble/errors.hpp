@@ -1,0 +1,85 @@
+// ensemble/errors.hpp: every exception the runtime throws, with spark's messages.
+#pragma once
+
+#include <chrono>
+#include <stdexcept>
+#include <string>
+
+namespace ensemble {
+
+// Base of every ensemble exception.
+class Error : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+// Payload::get<T>() on a payload of another type.
+class BadPayloadAccess : public Error {
+ public:
+  using Error::Error;
+};
+
+// An ask (or tell that must succeed) whose delivery failed at once:
+// "Failed to deliver message to <target>: <reason>".
+class MessageDeliveryError : public Error {
+ public:
+  MessageDeliveryError(std::string target, std::string reason);
+  const std::string& target() const noexcept { return target_; }
+  const std::string& reason() const noexcept { return reason_; }
+
+ private:
+  std::string target_;
+  std::string reason_;
+};
+
+// An ask that got no reply in time: "ask timed out after 0.5 seconds".
+class ActorTimeout : public Error {
+ public:
+  ActorTimeout(std::string operation, std::chrono::nanoseconds timeout);
+  std::chrono::nanoseconds timeout() const noexcept { return timeout_; }
+
+ private:
+  std::chrono::nanoseconds timeout_;
+};
+
+// An Actor helper (tell, ask, create_actor, ...) used before the actor is bound.
+class ActorNotStartedError : public Error {
+ public:
+  using Error::Error;
+};
+
+// An actor instance started a second time.
+class ActorAlreadyStartedError : public Error {
+ public:
+  using Error::Error;
+};
+
+// An ActorSpec that names no factory, or an execution mode this build cannot run.
+class InvalidActorSpecError : public Error {
+ public:
+  using Error::Error;
+};
+
+// A configuration this syndicate does not support (bad worker count, ...).
+class UnsupportedBackendError : public Error {
+ public:
+  using Error::Error;
+};
+
+// Misuse of a Syndicate: creating actors after shutdown, a blocking call on a
+// worker thread that would deadlock, ...
+class SyndicateError : public Error {
+ public:
+  using Error::Error;
+};
+
+// The awaited operation was cancelled because its actor is stopping.
+class ActorStopped : public Error {
+ public:
+  using Error::Error;
+};
+
+// Formats seconds as spark (Python) prints a float: 10 -> "10.0", 0.25 -> "0.25".
+std::string format_seconds(std::chrono::nanoseconds d);
+
+}  // namespace ensemble

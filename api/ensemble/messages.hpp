@@ -1,0 +1,81 @@
+// ensemble/messages.hpp: the runtime's own message types and result records,
+// named and defaulted as in spark.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include <ensemble/address.hpp>
+#include <ensemble/message.hpp>
+#include <ensemble/payload.hpp>
+
+namespace ensemble {
+
+// What Actor::schedule_after delivers, with no sender.
+struct WakeupMessage {
+  std::chrono::nanoseconds delay{};
+  Payload payload;
+};
+
+// Told to an actor, stops it (never reaches process()).
+struct ActorExitRequest {
+  std::string reason = "actor requested to exit";
+};
+
+// Sent by a stopped child to its parent, with the child as sender.
+struct ChildActorExited {
+  ActorAddress child;
+  std::string reason = "child actor exited";
+};
+
+// Asked of an actor: answered with ActorStatus. Asked of the syndicate (or told
+// to an inbox): answered with SystemStatus.
+struct StatusRequest {};
+
+struct ActorStatus {
+  std::string actor_class;    // the C++ class name, demangled
+  std::string actor_address;  // ActorAddress::to_string()
+};
+
+struct SystemStatus {
+  std::string name;
+  std::string backend = "inline";  // the execution backend of this syndicate
+  std::chrono::nanoseconds uptime{};
+  std::size_t workers = 0;
+  std::size_t actor_count = 0;
+  std::uint64_t dead_letter_count = 0;
+  std::size_t pending_wakeups = 0;
+  bool shutting_down = false;
+};
+
+// The answer of every tell: delivered, or why not (the message then became a
+// dead letter with the same reason).
+struct DeliveryResult {
+  bool success = true;
+  std::string reason;
+  explicit operator bool() const noexcept { return success; }
+};
+
+struct DeadLetter {
+  Message message;
+  ActorAddress target;
+  std::string reason;
+  std::chrono::system_clock::time_point timestamp;
+};
+
+// The dead-letter reasons, spelled once.
+namespace reasons {
+inline constexpr const char* shut_down = "system is shut down";
+inline constexpr const char* expired = "message expired";
+inline constexpr const char* not_found = "target not found";
+inline constexpr const char* handler_failed = "handler failed";
+inline constexpr const char* parent_stopped = "parent stopped";
+inline constexpr const char* actor_stopped = "actor stopped";
+inline constexpr const char* system_shutdown = "system shutdown";
+inline constexpr const char* pre_start_failed = "pre_start failed";
+}  // namespace reasons
+
+}  // namespace ensemble

@@ -1,0 +1,49 @@
+// ensemble/spec.hpp: ActorSpec, how to make an actor and where it runs.
+//
+//     auto spec = ensemble::ActorSpec::of<Worker>(42, "name");
+//     spec.execution = ensemble::Execution::system;
+//     auto worker = syn.create_actor_from_spec(spec);
+#pragma once
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <utility>
+
+#include <ensemble/actor.hpp>
+
+namespace ensemble {
+
+// Where an actor's handlers run (spark's ActorSpec.execution).
+enum class Execution {
+  inprocess,  // the work-stealing pool (the default; DESIGN.md's "inline")
+  thread,     // a dedicated thread (stateless actors only; not available yet)
+  process,    // a forked worker process (stateless actors only; not available yet)
+  system,     // whatever the syndicate's backend names (the pool, for now)
+};
+
+const char* to_string(Execution e) noexcept;
+
+struct ActorSpec {
+  // Makes the actor: spark's actor_class with its args and kwargs, in one call.
+  // Build it with of<A>(args...), which also records A's handler table.
+  std::function<std::unique_ptr<Actor>()> factory;
+  Execution execution = Execution::inprocess;
+  bool stateless = false;
+  std::map<std::string, std::string> requirements;
+
+  template <class A, class... Args>
+  static ActorSpec of(Args... args) {
+    static_assert(std::is_base_of_v<Actor, A>, "ActorSpec::of<A>: A must derive from ensemble::Actor");
+    ActorSpec spec;
+    spec.factory = [... captured = std::move(args)]() -> std::unique_ptr<Actor> {
+      auto actor = std::make_unique<A>(captured...);
+      detail::bind_actor_type<A>(*actor);
+      return actor;
+    };
+    return spec;
+  }
+};
+
+}  // namespace ensemble

@@ -1,0 +1,163 @@
+// ensemble/syndicate.hpp: Syndicate, the actor system.
+//
+//     ensemble::Syndicate syn("hello");
+//     auto hello = syn.create_actor<HelloActor>();
+//     syn.tell(hello, "World");
+//     auto reply = syn.receive(std::chrono::seconds(1));   // "Hello World"
+//
+// A Syndicate owns a pool of worker threads that run its actors, a timer
+// thread, and the system inbox that receive()/listen() read. It is RAII: the
+// destructor shuts down (stops every actor in reverse creation order, turns
+// later deliveries into dead letters, joins every thread).
+//
+// Thread safety: every member may be called from any thread, including from
+// actor handlers, except the blocking ones (receive, listen, ask(...).get()),
+// which throw SyndicateError on a worker thread instead of deadlocking it.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <ensemble/actor.hpp>
+#include <ensemble/address.hpp>
+#include <ensemble/ask.hpp>
+#include <ensemble/messages.hpp>
+#include <ensemble/payload.hpp>
+#include <ensemble/spec.hpp>
+
+namespace ensemble {
+
+struct SyndicateConfig {
+  // Worker threads; 0 means one per core available to the process.
+  std::size_t workers = 0;
+  // Messages an actor handles per activation before it yields its worker.
+  std::size_t messages_per_activation = 64;
+  // Dead letters kept for dead_letters(); older ones are dropped from the list
+  // (never from the count in status()).
+  std::size_t dead_letters_kept = 10000;
+};
+
+class Endpoint;
+
+class Syndicate {
+ public:
+  explicit Syndicate(std::string name = {}, SyndicateConfig config = {});
+  ~Syndicate();
+  Syndicate(const Syndicate&) = delete;
+  Syndicate& operator=(const Syndicate&) = delete;
+
+  const std::string& name() const noexcept;
+
+  template <class A, class... Args>
+  ActorAddress create_actor(Args&&... args) {
+    auto actor = std::make_unique<A>(std::forward<Args>(args)...);
+    detail::bind_actor_type<A>(*actor);
+    return start_actor(std::move(actor));
+  }
+  ActorAddress create_actor_from_spec(const ActorSpec& spec);
+  // Starts an actor made elsewhere (spark's start_actor). The actor's class must
+  // have been bound by create_actor or ActorSpec::of; a second start of the same
+  // instance throws ActorAlreadyStartedError.
+  ActorAddress start_actor(std::unique_ptr<Actor> actor);
+
+  // Tells `payload` to `target`; the sender is the system inbox.
+  DeliveryResult tell(const ActorAddress& target, Payload payload);
+  // Tells a prepared message (sender, deadline, correlation id kept).
+  DeliveryResult tell(const ActorAddress& target, Message message);
+  // Asks `target`; get() it from plain code or co_await it from a coroutine.
+  AskOperation ask(const ActorAddress& target, Payload payload,
+                   std::chrono::nanoseconds timeout = default_ask_timeout);
+
+  // The next payload that reached the system inbox, or nullopt after `timeout`
+  // (no_timeout: wait until one arrives or the syndicate shuts down).
+  std::optional<Payload> receive(std::chrono::nanoseconds timeout = no_timeout);
+  // The system inbox as a blocking range; iteration ends at shutdown.
+  class Listener;
+  Listener listen();
+  // A private inbox with the same API.
+  Endpoint endpoint();
+  // The system inbox's address (the sender of syndicate tells).
+  ActorAddress inbox_address() const;
+
+  // Stops one actor (reason "actor stopped"); false if it was already stopping.
+  bool stop(const ActorAddress& actor);
+  // Stops every actor in reverse creation order and joins every thread.
+  // Idempotent; called by the destructor.
+  void shutdown();
+  bool is_shut_down() const noexcept;
+
+  // The most recent dead letters (SyndicateConfig::dead_letters_kept of them),
+  // oldest first; status().dead_letter_count counts all of them.
+  std::vector<std::shared_ptr<const DeadLetter>> dead_letters() const;
+  SystemStatus status() const;
+
+  // Internal.
+  runtime::SyndicateCore& core() noexcept { return *core_; }
+
+ private:
+  std::unique_ptr<runtime::SyndicateCore> core_;
+};
+
+// A private inbox: replies to its tells and asks come back here.
+class Endpoint {
+ public:
+  Endpoint(Endpoint&&) noexcept;
+  Endpoint& operator=(Endpoint&&) noexcept;
+  ~Endpoint();
+
+  DeliveryResult tell(const ActorAddress& target, Payload payload);
+  // Sends from this endpoint and returns the next message in it; throws
+  // ActorTimeout when none arrives in time.
+  Payload ask(const ActorAddress& target, Payload payload,
+                             std::chrono::nanoseconds timeout = default_ask_timeout);
+  std::optional<Payload> receive(std::chrono::nanoseconds timeout = no_timeout);
+  std::optional<Message> receive_message(std::chrono::nanoseconds timeout = no_timeout);
+  template <class A, class... Args>
+  ActorAddress create_actor(Args&&... args) {
+    return syndicate_->create_actor<A>(std::forward<Args>(args)...);
+  }
+  const ActorAddress& address() const noexcept { return address_; }
+
+ private:
+  friend class Syndicate;
+  Endpoint(Syndicate* s, ActorAddress inbox) noexcept;
+  Syndicate* syndicate_;
+  ActorAddress address_;
+};
+
+class Syndicate::Listener {
+ public:
+  struct End {};
+  class Iterator {
+   public:
+    using value_type = Payload;
+    using difference_type = std::ptrdiff_t;
+    explicit Iterator(Syndicate* s) : syndicate_(s) { advance(); }
+    Payload& operator*() noexcept { return *current_; }
+    Iterator& operator++() {
+      advance();
+      return *this;
+    }
+    void operator++(int) { advance(); }
+    friend bool operator==(const Iterator& it, End) noexcept { return !it.current_.has_value(); }
+
+   private:
+    void advance() { current_ = syndicate_->receive(); }
+    Syndicate* syndicate_;
+    std::optional<Payload> current_;
+  };
+  explicit Listener(Syndicate* s) noexcept : syndicate_(s) {}
+  Iterator begin() { return Iterator(syndicate_); }
+  End end() const noexcept { return {}; }
+
+ private:
+  Syndicate* syndicate_;
+};
+
+inline Syndicate::Listener Syndicate::listen() { return Listener(this); }
+
+}  // namespace ensemble

@@ -1,0 +1,95 @@
+// tell(): the checks in spark's order, the envelope, the push, the wake-up.
+#include <new>
+
+#include <ensemble/detail/frame_alloc.hpp>
+
+#include "runtime/reply_slot.hpp"
+#include "runtime/syndicate_core.hpp"
+
+namespace ensemble::runtime {
+
+namespace {
+
+// Message ids: unique in the process without a shared counter. Each thread
+// takes a 24-bit tag once and numbers its own messages below it.
+std::atomic<std::uint64_t> next_thread_tag{1};
+thread_local std::uint64_t message_base = 0;
+thread_local std::uint64_t message_seq = 0;
+
+std::uint64_t next_message_id() noexcept {
+  if (message_base == 0) {
+    // relaxed: only uniqueness matters.
+    message_base = next_thread_tag.fetch_add(1, std::memory_order_relaxed) << 40;
+  }
+  return message_base | ++message_seq;
+}
+
+}  // namespace
+
+detail::Envelope* new_envelope(Message&& m) {
+  void* p = detail::pooled_alloc(sizeof(detail::Envelope));
+  auto* e = ::new (p) detail::Envelope();
+  e->message = std::move(m);
+  return e;
+}
+
+void free_envelope(detail::Envelope* e) noexcept {
+  e->~Envelope();
+  detail::pooled_free(e, sizeof(detail::Envelope));
+}
+
+Message SyndicateCore::make_message(Payload content, ActorAddress sender) {
+  Message m(std::move(content), std::move(sender));
+  m.set_id(next_message_id());
+  return m;
+}
+
+void SyndicateCore::dead_letter(Message message, const ActorAddress& target, std::string reason) {
+  dead_letters_.record(std::move(message), target, std::move(reason));
+}
+
+DeliveryResult SyndicateCore::tell(const ActorAddress& target, Message message) {
+  if (message.id() == 0) message.set_id(next_message_id());
+  auto fail = [&](const char* reason) {
+    dead_letter(std::move(message), target, reason);
+    return DeliveryResult{false, reason};
+  };
+  if (shut_down()) return fail(reasons::shut_down);
+  if (auto d = message.deadline(); d && Clock::now() > *d) return fail(reasons::expired);
+  detail::Cell* cell = target.cell();
+  if (cell == nullptr || cell->core() != this) return fail(reasons::not_found);
+
+  switch (cell->kind()) {
+    case detail::CellKind::actor: {
+      auto* a = static_cast<Actor*>(cell);
+      if (a->has_flag(detail::flag_stopped)) return fail(reasons::not_found);
+      if (a->mailbox().push(new_envelope(std::move(message)))) {
+        // We hold the token now. A stopped actor is no longer kept alive by the
+        // registry: the queue entry needs its own reference (released in
+        // run_stopped). `target` keeps it alive until then.
+        if (a->has_flag(detail::flag_stopped)) a->retain();
+        scheduler_.schedule(a);
+      }
+      return {};
+    }
+    case detail::CellKind::inbox:
+      if (!static_cast<Inbox*>(cell)->deliver(message)) return fail(reasons::not_found);
+      return {};
+    case detail::CellKind::reply:
+      if (!static_cast<ReplySlot*>(cell)->deliver(message)) return fail(reasons::not_found);
+      return {};
+  }
+  return fail(reasons::not_found);
+}
+
+void SyndicateCore::resume_actor(Actor* a) noexcept {
+  HandlerState& hs = side_of(*a);
+  // acq_rel: release publishes what the completer stored for the task (the
+  // reply); acquire pairs with drive_task's CAS to "suspended", so the
+  // re-scheduled worker sees everything the suspending worker wrote.
+  if (hs.task_state.exchange(task_ready, std::memory_order_acq_rel) == task_suspended) {
+    scheduler_.schedule(a);
+  }
+}
+
+}  // namespace ensemble::runtime

@@ -1,0 +1,98 @@
+// Per-thread size-class free lists for coroutine frames and envelopes.
+//
+// Why: a lazy task or an envelope costs ~39 ns through glibc new/delete and
+// 8-12 ns through a thread-local free list on this machine kind
+// (performance-limits.md, section 0); every tell and every coroutine call pays
+// it. The lists are bounded so that a thread that frees more than it allocates
+// (a consumer of many producers) hands the surplus back to the global heap
+// instead of hoarding it.
+//
+// No atomics: each list is touched only by its own thread. A block may be
+// freed by a different thread than the one that allocated it; it then joins
+// the freeing thread's list, which is safe because the blocks of one class are
+// interchangeable.
+#include <cstddef>
+#include <cstdlib>
+#include <new>
+
+#include <ensemble/detail/frame_alloc.hpp>
+
+namespace ensemble::detail {
+namespace {
+
+constexpr std::size_t class_bytes = 64;
+constexpr std::size_t class_count = 16;       // classes of 64 .. 1024 bytes
+constexpr std::size_t max_cached_per_class = 4096;
+
+struct FreeBlock {
+  FreeBlock* next;
+};
+
+struct ThreadCache {
+  FreeBlock* head[class_count] = {};
+  std::size_t count[class_count] = {};
+
+  ~ThreadCache();
+};
+
+// Trivially destructible, so it stays readable after the cache above is gone
+// (frees during a thread's own exit, or static destruction on the main thread).
+thread_local bool cache_gone = false;
+
+ThreadCache::~ThreadCache() {
+  cache_gone = true;
+  {
+    for (std::size_t c = 0; c < class_count; ++c) {
+      while (head[c] != nullptr) {
+        FreeBlock* b = head[c];
+        head[c] = b->next;
+        ::operator delete(b);
+      }
+    }
+  }
+}
+
+thread_local ThreadCache cache;
+
+#if defined(__SANITIZE_ADDRESS__)
+// Under AddressSanitizer every block goes to the real heap so that a use after
+// free is reported instead of hidden by the cache.
+constexpr bool pooling = false;
+#else
+constexpr bool pooling = true;
+#endif
+
+constexpr std::size_t class_of(std::size_t size) noexcept { return (size - 1) / class_bytes; }
+
+}  // namespace
+
+void* pooled_alloc(std::size_t size) {
+  std::size_t c = class_of(size);
+  if (size == 0 || c >= class_count) return ::operator new(size);
+  // Small blocks are always allocated at their full class size, whichever path
+  // makes them, because any thread may later cache and reuse them.
+  if (pooling && !cache_gone) {
+    if (FreeBlock* b = cache.head[c]) {
+      cache.head[c] = b->next;
+      --cache.count[c];
+      return b;
+    }
+  }
+  return ::operator new((c + 1) * class_bytes);
+}
+
+void pooled_free(void* p, std::size_t size) noexcept {
+  if (p == nullptr) return;
+  std::size_t c = class_of(size);
+  if (!pooling || size == 0 || c >= class_count || cache_gone ||
+      cache.count[c] >= max_cached_per_class) {
+    ::operator delete(p);
+    return;
+  }
+  auto* b = static_cast<FreeBlock*>(p);
+  b->next = cache.head[c];
+  cache.head[c] = b;
+  ++cache.count[c];
+}
+
+}  // namespace ensemble::detail

@@ -1,0 +1,270 @@
+// Starting and stopping actors.
+//
+// Stop protocol (every step runs on the thread holding the actor's token, so it
+// never overlaps a handler):
+//   S1 request_stop: claim the stop under the side lock (the first claim wins
+//      and sets the reason), set STOP_REQUESTED, cancel what a suspended
+//      handler waits for; then take the token if the mailbox is idle and run
+//      (or schedule) the actor. A busy actor sees the flag before its next
+//      message; one that was just going idle sees it right after (runner.cpp).
+//   S2 begin_stop: ask every child to stop ("parent stopped") and wait until
+//      the last one has unlinked itself from the registry (it re-schedules us).
+//   S3 finish_stop: cancel wake-ups, run post_stop, mark STOPPED, unlink, tell
+//      the parent ChildActorExited (unless the parent or the syndicate is the
+//      one stopping), then bounce whatever is left in the mailbox.
+#include <ensemble/errors.hpp>
+
+#include "runtime/syndicate_core.hpp"
+
+namespace ensemble::runtime {
+
+struct WakeupTimer final : TimerService::Timer {
+  SyndicateCore* core = nullptr;
+  Actor* actor = nullptr;  // one reference held
+  std::chrono::nanoseconds delay{};
+  Payload payload;
+  // [side lock of actor]
+  WakeupTimer* prev = nullptr;
+  WakeupTimer* next = nullptr;
+  bool listed = false;
+  // When a stop unlists the timer while it is already firing, both the stop
+  // (cancel_wakeups) and the firing (fire_wakeup/drop_wakeup) still touch it;
+  // the second of the two to finish frees it.
+  std::atomic<int> handoff{0};
+
+  // acq_rel: the last one sees the other's accesses before freeing.
+  bool last_of_two() noexcept { return handoff.fetch_add(1, std::memory_order_acq_rel) == 1; }
+
+  void fire() noexcept override { core->fire_wakeup(this); }
+  void dropped() noexcept override { core->drop_wakeup(this); }
+};
+
+namespace {
+
+// Unlinks t from its actor's list; caller holds the actor's side lock.
+void unlink_wakeup(HandlerState& hs, WakeupTimer* t) noexcept {
+  if (t->prev != nullptr) {
+    t->prev->next = t->next;
+  } else {
+    hs.wakeups = t->next;
+  }
+  if (t->next != nullptr) t->next->prev = t->prev;
+  t->prev = t->next = nullptr;
+  t->listed = false;
+}
+
+}  // namespace
+
+ActorAddress SyndicateCore::start_actor(std::unique_ptr<Actor> actor, Actor* parent) {
+  if (!actor) throw InvalidActorSpecError("no actor to start");
+  if (actor->has_flag(detail::flag_started)) {
+    throw ActorAlreadyStartedError("actor " + actor->class_name() + " is already started");
+  }
+  if (actor->type_ == nullptr) {
+    throw InvalidActorSpecError("actor class " + actor->class_name() +
+                                " has no handler table: create it with create_actor<A>() or "
+                                "ActorSpec::of<A>()");
+  }
+  if (shut_down()) throw SyndicateError("syndicate '" + name_ + "' is shut down");
+
+  Actor* a = actor.release();  // its initial reference becomes the registry's
+  a->core_ = this;
+  a->id_ = next_cell_id();
+  if (parent != nullptr) a->parent_ = parent->address();
+  // Hold the token while pre_start runs: mail that arrives meanwhile waits.
+  a->mailbox().try_acquire_idle();
+  a->set_flag(detail::flag_started);
+  registry_.add(a, parent);
+  ActorAddress address(a);
+
+  auto stop_here = [&](const char* reason) {
+    request_stop(a, reason, StopMode::silent);
+    if (run_actor(a) == RunOutcome::yield) scheduler_.schedule(a);
+  };
+  // A shutdown that snapshotted the registry before our add would miss us;
+  // the registry lock orders the two, so we see its flag here.
+  if (shut_down()) {
+    stop_here(reasons::system_shutdown);
+    throw SyndicateError("syndicate '" + name_ + "' is shut down");
+  }
+  try {
+    a->pre_start();
+  } catch (...) {
+    stop_here(reasons::pre_start_failed);
+    throw;
+  }
+  if (!a->mailbox().try_mark_idle()) {
+    scheduler_.schedule(a);  // mail arrived during pre_start
+  } else if (a->has_flag(detail::flag_stop_requested) && a->mailbox().try_acquire_idle()) {
+    scheduler_.schedule(a);  // a stop raced with our release (see runner.cpp)
+  }
+  return address;
+}
+
+bool SyndicateCore::request_stop(Actor* a, std::string reason, StopMode mode) {
+  HandlerState& hs = side_of(*a);
+  {
+    SideLock lock(*a);
+    if (hs.stop_claimed) return false;
+    hs.stop_claimed = true;
+    hs.stop_reason = std::move(reason);
+    hs.stop_mode = mode;
+    a->set_flag(detail::flag_stop_requested);
+    if (hs.waiting_on != nullptr) hs.waiting_on->cancel();
+  }
+  if (a->mailbox().try_acquire_idle()) scheduler_.schedule(a);
+  return true;
+}
+
+RunOutcome SyndicateCore::begin_stop(Actor* a) {
+  HandlerState& hs = side_of(*a);
+  hs.stopping = true;
+  for (ActorAddress& child : registry_.children_for_stop(a)) {
+    request_stop(static_cast<Actor*>(child.cell()), reasons::parent_stopped, StopMode::parent_stops);
+  }
+  if (!registry_.release_guard(a)) return RunOutcome::suspended;  // the last child re-schedules us
+  return finish_stop(a);
+}
+
+RunOutcome SyndicateCore::finish_stop(Actor* a) {
+  HandlerState& hs = side_of(*a);
+  cancel_wakeups(a);
+  try {
+    a->post_stop();
+  } catch (...) {
+    // post_stop runs during teardown; its failure cannot undo the stop.
+  }
+  StopMode mode;
+  std::string reason;
+  {
+    SideLock lock(*a);
+    mode = hs.stop_mode;
+    reason = hs.stop_reason;
+  }
+  ActorAddress self = a->address();
+  a->set_flag(detail::flag_stopped);
+  Actor* parent_done = registry_.remove(a);
+  if (mode == StopMode::notify_parent && a->parent_) {
+    tell(a->parent_, make_message(ChildActorExited{self, std::move(reason)}, self));
+  }
+  if (parent_done != nullptr) scheduler_.schedule(parent_done);
+  // seq_cst: pairs with the increment in stop_and_wait (Dekker): either it sees
+  // STOPPED (set above) or we see it waiting.
+  if (stop_waiters_.load(std::memory_order_seq_cst) > 0) {
+    std::lock_guard lock(stop_mutex_);
+    stopped_cv_.notify_all();
+  }
+  return run_stopped(a);
+}
+
+void SyndicateCore::stop_and_wait(const ActorAddress& addr) {
+  auto* a = static_cast<Actor*>(addr.cell());
+  if (a->has_flag(detail::flag_stopped)) return;
+  HandlerState& hs = side_of(*a);
+  bool claimed = false;
+  {
+    SideLock lock(*a);
+    if (!hs.stop_claimed) {
+      claimed = true;
+      hs.stop_claimed = true;
+      hs.stop_reason = reasons::system_shutdown;
+      hs.stop_mode = StopMode::silent;
+      a->set_flag(detail::flag_stop_requested);
+      if (hs.waiting_on != nullptr) hs.waiting_on->cancel();
+    }
+  }
+  // An idle actor is stopped right here: no hand-off to a worker, so shutting
+  // down a million idle actors costs no million wake-ups.
+  if (claimed && a->mailbox().try_acquire_idle()) {
+    if (run_actor(a) == RunOutcome::yield) scheduler_.schedule(a);
+  }
+  stop_waiters_.fetch_add(1, std::memory_order_seq_cst);  // seq_cst: see finish_stop
+  {
+    std::unique_lock lock(stop_mutex_);
+    stopped_cv_.wait(lock, [a] { return a->has_flag(detail::flag_stopped); });
+  }
+  stop_waiters_.fetch_sub(1, std::memory_order_relaxed);  // relaxed: only a hint for notifiers
+}
+
+void SyndicateCore::schedule_wakeup(Actor* a, std::chrono::nanoseconds delay, Payload payload) {
+  auto* t = new WakeupTimer();
+  t->core = this;
+  t->actor = a;
+  a->retain();
+  t->delay = delay;
+  t->payload = std::move(payload);
+  HandlerState& hs = side_of(*a);
+  {
+    SideLock lock(*a);
+    t->next = hs.wakeups;
+    if (hs.wakeups != nullptr) hs.wakeups->prev = t;
+    hs.wakeups = t;
+    t->listed = true;
+  }
+  pending_wakeups_.fetch_add(1, std::memory_order_relaxed);  // relaxed: a statistic
+  if (!timers_.schedule(t, delay < std::chrono::nanoseconds::zero() ? std::chrono::nanoseconds::zero() : delay)) {
+    drop_wakeup(t);  // the timer service is stopping
+  }
+}
+
+void SyndicateCore::fire_wakeup(WakeupTimer* t) noexcept {
+  Actor* a = t->actor;
+  bool deliver;
+  {
+    HandlerState& hs = side_of(*a);
+    SideLock lock(*a);
+    deliver = t->listed;
+    if (deliver) unlink_wakeup(hs, t);
+  }
+  if (!deliver) {
+    if (!t->last_of_two()) return;  // cancel_wakeups frees it
+  } else {
+    pending_wakeups_.fetch_sub(1, std::memory_order_relaxed);  // relaxed: a statistic
+    try {
+      tell(ActorAddress(a), make_message(WakeupMessage{t->delay, std::move(t->payload)}, {}));
+    } catch (...) {
+      // Only allocation can fail here; the wake-up is then lost with the process's memory.
+    }
+  }
+  a->release();
+  delete t;
+}
+
+void SyndicateCore::drop_wakeup(WakeupTimer* t) noexcept {
+  Actor* a = t->actor;
+  {
+    HandlerState& hs = side_of(*a);
+    SideLock lock(*a);
+    if (!t->listed) {
+      if (!t->last_of_two()) return;  // cancel_wakeups frees it
+    } else {
+      unlink_wakeup(hs, t);
+      pending_wakeups_.fetch_sub(1, std::memory_order_relaxed);  // relaxed: a statistic
+    }
+  }
+  a->release();
+  delete t;
+}
+
+void SyndicateCore::cancel_wakeups(Actor* a) {
+  HandlerState& hs = side_of(*a);
+  WakeupTimer* list;
+  {
+    SideLock lock(*a);
+    list = std::exchange(hs.wakeups, nullptr);
+    for (WakeupTimer* t = list; t != nullptr; t = t->next) t->listed = false;
+  }
+  while (list != nullptr) {
+    WakeupTimer* t = list;
+    list = t->next;  // read first: t may be freed below
+    pending_wakeups_.fetch_sub(1, std::memory_order_relaxed);  // relaxed: a statistic
+    // true: it will never fire, it is ours. false: it is firing now, and the
+    // later of us and fire_wakeup frees it.
+    if (timers_.cancel(t) || t->last_of_two()) {
+      a->release();
+      delete t;
+    }
+  }
+}
+
+}  // namespace ensemble::runtime

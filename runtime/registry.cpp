@@ -1,0 +1,86 @@
+#include "runtime/registry.hpp"
+
+#include "runtime/side_state.hpp"
+
+namespace ensemble::runtime {
+
+void Registry::add(Actor* a, Actor* parent) {
+  std::lock_guard lock(mutex_);
+  a->reg_prev_ = tail_;
+  a->reg_next_ = nullptr;
+  if (tail_ != nullptr) {
+    tail_->reg_next_ = a;
+  } else {
+    head_ = a;
+  }
+  tail_ = a;
+  ++size_;
+  if (parent != nullptr) {
+    a->next_sibling_ = parent->first_child_;
+    a->prev_sibling_ = nullptr;
+    if (parent->first_child_ != nullptr) parent->first_child_->prev_sibling_ = a;
+    parent->first_child_ = a;
+  }
+}
+
+Actor* Registry::remove(Actor* a) {
+  std::lock_guard lock(mutex_);
+  if (a->reg_prev_ != nullptr) {
+    a->reg_prev_->reg_next_ = a->reg_next_;
+  } else if (head_ == a) {
+    head_ = a->reg_next_;
+  }
+  if (a->reg_next_ != nullptr) {
+    a->reg_next_->reg_prev_ = a->reg_prev_;
+  } else if (tail_ == a) {
+    tail_ = a->reg_prev_;
+  }
+  a->reg_prev_ = a->reg_next_ = nullptr;
+  --size_;
+
+  auto* parent = static_cast<Actor*>(a->parent_.cell());
+  if (parent == nullptr) return nullptr;
+  if (a->prev_sibling_ != nullptr) {
+    a->prev_sibling_->next_sibling_ = a->next_sibling_;
+  } else if (parent->first_child_ == a) {
+    parent->first_child_ = a->next_sibling_;
+  }
+  if (a->next_sibling_ != nullptr) a->next_sibling_->prev_sibling_ = a->prev_sibling_;
+  a->next_sibling_ = a->prev_sibling_ = nullptr;
+
+  // acquire: pairs with the release in side_of; a parent that waits for its
+  // children has its side state published.
+  HandlerState* ps = parent->side_.load(std::memory_order_acquire);
+  if (ps != nullptr && ps->children_pending > 0 && --ps->children_pending == 0) return parent;
+  return nullptr;
+}
+
+std::vector<ActorAddress> Registry::children_for_stop(Actor* a) {
+  HandlerState& s = side_of(*a);
+  std::lock_guard lock(mutex_);
+  std::vector<ActorAddress> out;
+  for (Actor* c = a->first_child_; c != nullptr; c = c->next_sibling_) out.emplace_back(c);
+  s.children_pending = out.size() + 1;
+  return out;
+}
+
+bool Registry::release_guard(Actor* a) {
+  HandlerState& s = side_of(*a);
+  std::lock_guard lock(mutex_);
+  return --s.children_pending == 0;
+}
+
+std::vector<ActorAddress> Registry::newest_first() {
+  std::lock_guard lock(mutex_);
+  std::vector<ActorAddress> out;
+  out.reserve(size_);
+  for (Actor* a = tail_; a != nullptr; a = a->reg_prev_) out.emplace_back(a);
+  return out;
+}
+
+std::size_t Registry::size() const {
+  std::lock_guard lock(mutex_);
+  return size_;
+}
+
+}  // namespace ensemble::runtime

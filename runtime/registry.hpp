@@ -1,0 +1,42 @@
+// Internal: the live actors of a syndicate, in creation order, with their
+// parent/child links.
+//
+// One mutex guards every link. Creation and stopping take it once each; tells
+// never do. It is the place to shard first if actor creation across many
+// cores ever shows contention here (docs/performance.md).
+#pragma once
+
+#include <cstddef>
+#include <mutex>
+#include <vector>
+
+#include <ensemble/actor.hpp>
+#include <ensemble/address.hpp>
+
+namespace ensemble::runtime {
+
+class Registry {
+ public:
+  // Links `a` at the end of the creation order and under `parent` (may be null).
+  void add(Actor* a, Actor* parent);
+  // Unlinks `a`. If its parent is stopping and waiting for its children, counts
+  // this one off and returns the parent when it was the last (the caller must
+  // then schedule the parent); null otherwise.
+  Actor* remove(Actor* a);
+  // The children of `a`, and marks `a` as waiting for all of them (+1 for the
+  // caller's own guard, released by release_guard).
+  std::vector<ActorAddress> children_for_stop(Actor* a);
+  // Drops the caller's guard; true when no child is left to wait for.
+  bool release_guard(Actor* a);
+  // Every live actor, newest first (the shutdown order).
+  std::vector<ActorAddress> newest_first();
+  std::size_t size() const;
+
+ private:
+  mutable std::mutex mutex_;
+  Actor* head_ = nullptr;  // oldest
+  Actor* tail_ = nullptr;  // newest
+  std::size_t size_ = 0;
+};
+
+}  // namespace ensemble::runtime

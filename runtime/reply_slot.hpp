@@ -1,0 +1,78 @@
+// Internal: the one-shot inbox an ask waits on.
+//
+// Four things can finish an ask: the reply, the time-out timer, a delivery
+// failure of the request, and a stop of the asking actor (cancel). The first
+// wins a CAS on state_; the others lose and do nothing (a losing reply becomes
+// a dead letter "target not found", as in spark, whose temporary inbox is gone
+// by then).
+//
+// The winner stores the outcome, then wakes the waiter:
+//   - a blocking waiter (AskOperation::get on a plain thread) sleeps on the
+//     futex word done_; the winner stores 1 (release) and wakes it;
+//   - a coroutine waiter (a Task handler of `waiter_`) is resumed through the
+//     actor's hand-off word (SyndicateCore::resume_actor).
+//
+// References: the AskOperation holds one; the request's sender address holds
+// one (so the replier can reach the slot however late); the timer holds one
+// while it is scheduled.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <string>
+
+#include <ensemble/address.hpp>
+#include <ensemble/detail/cell.hpp>
+#include <ensemble/message.hpp>
+
+#include "runtime/side_state.hpp"
+#include "runtime/timer_service.hpp"
+
+namespace ensemble::runtime {
+
+class ReplySlot final : public detail::Cell, public Suspension {
+ public:
+  enum State : std::uint32_t { waiting, replied, timed_out, cancelled, undeliverable };
+
+  ReplySlot(SyndicateCore* core, std::uint64_t id, ActorAddress waiter) noexcept;
+
+  // The reply. False when the ask is already over (the caller dead-letters it).
+  bool deliver(Message& m);
+  // The request could not be delivered.
+  void fail(std::string reason);
+  void cancel() noexcept override;
+
+  // Arms the time-out (takes a reference for the timer).
+  void arm_timer(TimerService& timers, std::chrono::nanoseconds timeout);
+  // Disarms it if still pending (drops the timer's reference).
+  void disarm_timer(TimerService& timers) noexcept;
+
+  // Blocks until finished (plain threads only).
+  void wait() noexcept;
+  bool finished() const noexcept { return state_.load(std::memory_order_acquire) != waiting; }
+  bool failed_to_deliver() const noexcept {
+    return state_.load(std::memory_order_acquire) == State::undeliverable;
+  }
+  // The reply, or the matching exception.
+  Payload take(const ActorAddress& target, std::chrono::nanoseconds timeout);
+
+ private:
+  struct Timer final : TimerService::Timer {
+    ReplySlot* slot = nullptr;
+    void fire() noexcept override;
+    void dropped() noexcept override;
+  };
+
+  bool finish(State outcome) noexcept;
+  void wake() noexcept;
+
+  std::atomic<std::uint32_t> state_{waiting};
+  std::atomic<std::uint32_t> done_{0};
+  Payload result_;
+  std::string failure_;
+  ActorAddress waiter_;  // the asking actor (coroutine waits), or empty
+  Timer timer_;
+};
+
+}  // namespace ensemble::runtime

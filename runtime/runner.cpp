@@ -1,0 +1,209 @@
+// Running an actor: one activation of up to messages_per_activation messages
+// by the thread that holds the actor's mailbox token.
+#include <exception>
+
+#include "runtime/syndicate_core.hpp"
+
+namespace ensemble::runtime {
+
+namespace {
+thread_local Actor* running_actor = nullptr;
+
+class RunningScope {
+ public:
+  explicit RunningScope(Actor* a) noexcept : saved_(std::exchange(running_actor, a)) {}
+  ~RunningScope() { running_actor = saved_; }
+  RunningScope(const RunningScope&) = delete;
+  RunningScope& operator=(const RunningScope&) = delete;
+
+ private:
+  Actor* saved_;
+};
+
+std::string describe(std::exception_ptr e) {
+  try {
+    std::rethrow_exception(e);
+  } catch (const std::exception& ex) {
+    return ex.what();
+  } catch (...) {
+    return "unknown exception";
+  }
+}
+}  // namespace
+
+Actor* current_actor() noexcept { return running_actor; }
+
+HandlerState& side_of(Actor& a) {
+  // acquire: pairs with the release CAS below, so the state is seen initialised.
+  HandlerState* s = a.side_.load(std::memory_order_acquire);
+  if (s != nullptr) return *s;
+  auto* fresh = new HandlerState();
+  // release: publishes the new state; acquire on failure: see the winner's.
+  if (a.side_.compare_exchange_strong(s, fresh, std::memory_order_acq_rel,
+                                      std::memory_order_acquire)) {
+    return *fresh;
+  }
+  delete fresh;
+  return *s;
+}
+
+void lock_side(Actor& a) noexcept {
+  // acquire: pairs with the release in unlock_side; the lock's critical
+  // sections are a few instructions, so spinning beats sleeping.
+  while ((a.set_flag(detail::flag_side_lock) & detail::flag_side_lock) != 0) {
+    while (a.has_flag(detail::flag_side_lock)) cpu_relax();
+  }
+}
+
+void unlock_side(Actor& a) noexcept { a.clear_flag(detail::flag_side_lock); }
+
+RunOutcome SyndicateCore::run_entry(void* self, Actor* a) {
+  return static_cast<SyndicateCore*>(self)->run_actor(a);
+}
+
+RunOutcome SyndicateCore::run_actor(Actor* a) {
+  RunningScope scope(a);
+  if (a->has_flag(detail::flag_stopped)) return run_stopped(a);
+  // acquire: pairs with the release in side_of.
+  if (HandlerState* hs = a->side_.load(std::memory_order_acquire)) {
+    if (hs->task) {
+      // Re-scheduled by resume_actor: the awaited thing finished.
+      hs->task_state.store(task_running, std::memory_order_relaxed);  // relaxed: token holder only
+      if (drive_task(a, *hs) == RunOutcome::suspended) return RunOutcome::suspended;
+    }
+    if (hs->stopping) return finish_stop(a);  // the last child finished stopping
+  }
+  detail::Mailbox& box = a->mailbox();
+  for (std::size_t n = 0; n < config_.messages_per_activation; ++n) {
+    if (a->has_flag(detail::flag_stop_requested)) return begin_stop(a);
+    detail::MailboxNode* node = box.pop();
+    if (node == nullptr) {
+      if (box.try_mark_idle()) {
+        // A stop asked just before we went idle may have failed to take the
+        // token from us (request_stop); then it is ours to act on. The seq_cst
+        // read pairs with the seq_cst flag update in request_stop (Dekker).
+        if (a->has_flag(detail::flag_stop_requested) && box.try_acquire_idle()) {
+          return begin_stop(a);
+        }
+        return RunOutcome::idle;
+      }
+      node = box.pop();
+      if (node == nullptr) return RunOutcome::yield;  // a push is in flight (mailbox P4)
+    }
+    if (handle(a, static_cast<detail::Envelope*>(node)) == RunOutcome::suspended) {
+      return RunOutcome::suspended;
+    }
+  }
+  return RunOutcome::yield;
+}
+
+RunOutcome SyndicateCore::handle(Actor* a, detail::Envelope* env) {
+  Message& m = env->message;
+  if (m.is<StatusRequest>()) {
+    reply(a, m, ActorStatus{a->class_name(), a->address().to_string()});
+    free_envelope(env);
+    return RunOutcome::idle;
+  }
+  if (auto* exit = m.get_if<ActorExitRequest>()) {
+    request_stop(a, std::move(exit->reason), StopMode::notify_parent);
+    free_envelope(env);
+    return RunOutcome::idle;
+  }
+  detail::DispatchResult r;
+  try {
+    r = a->type_->dispatch(*a, m);
+  } catch (...) {
+    handler_failed(a, env, describe(std::current_exception()));
+    return RunOutcome::idle;
+  }
+  if (r.task) return start_task(a, env, r);
+  if (r.reply.has_value()) reply(a, m, std::move(r.reply));
+  free_envelope(env);
+  return RunOutcome::idle;
+}
+
+RunOutcome SyndicateCore::start_task(Actor* a, detail::Envelope* env, detail::DispatchResult& r) {
+  HandlerState& hs = side_of(*a);
+  hs.task = r.task;
+  hs.resume_at = r.task;
+  hs.finish = r.finish;
+  hs.envelope = env;
+  hs.task_state.store(task_running, std::memory_order_relaxed);  // relaxed: no completer exists yet
+  return drive_task(a, hs);
+}
+
+RunOutcome SyndicateCore::drive_task(Actor* a, HandlerState& hs) {
+  for (;;) {
+    hs.resume_at.resume();
+    if (hs.task.done()) {
+      complete_task(a, hs);
+      return RunOutcome::idle;
+    }
+    std::uint32_t expected = task_running;
+    // acq_rel: release hands this worker's writes to whoever re-schedules us;
+    // acquire (also on failure) sees what a completer that came first stored.
+    if (hs.task_state.compare_exchange_strong(expected, task_suspended, std::memory_order_acq_rel,
+                                              std::memory_order_acquire)) {
+      return RunOutcome::suspended;
+    }
+    // The completer came first (task_ready): go on at once.
+    hs.task_state.store(task_running, std::memory_order_relaxed);  // relaxed: token holder only
+  }
+}
+
+void SyndicateCore::complete_task(Actor* a, HandlerState& hs) {
+  std::coroutine_handle<> task = std::exchange(hs.task, {});
+  detail::Envelope* env = std::exchange(hs.envelope, nullptr);
+  Payload result;
+  std::exception_ptr failure;
+  try {
+    result = hs.finish(task);
+  } catch (...) {
+    failure = std::current_exception();
+  }
+  task.destroy();
+  if (failure) {
+    handler_failed(a, env, describe(failure));
+    return;
+  }
+  if (result.has_value()) reply(a, env->message, std::move(result));
+  free_envelope(env);
+}
+
+void SyndicateCore::reply(Actor* a, const Message& request, Payload content) {
+  if (!request.sender()) return;
+  Message m = make_message(std::move(content), a->address());
+  m.set_correlation_id(request.id());
+  tell(request.sender(), std::move(m));
+}
+
+void SyndicateCore::handler_failed(Actor* a, detail::Envelope* env, const std::string& what) {
+  dead_letter(std::move(env->message), a->address(),
+              std::string(reasons::handler_failed) + ": " + what);
+  free_envelope(env);
+  request_stop(a, reasons::handler_failed, StopMode::notify_parent);
+}
+
+RunOutcome SyndicateCore::run_stopped(Actor* a) {
+  // A stopped actor holds its token only to bounce late mail; the token
+  // holder also holds one reference, dropped when the mailbox goes idle.
+  detail::Mailbox& box = a->mailbox();
+  for (;;) {
+    while (detail::MailboxNode* node = box.pop()) {
+      auto* env = static_cast<detail::Envelope*>(node);
+      dead_letter(std::move(env->message), a->address(), reasons::not_found);
+      free_envelope(env);
+    }
+    if (box.try_mark_idle()) {
+      a->release();
+      return RunOutcome::idle;
+    }
+    detail::MailboxNode* node = box.pop();
+    if (node == nullptr) return RunOutcome::yield;  // a push is in flight
+    auto* env = static_cast<detail::Envelope*>(node);
+    dead_letter(std::move(env->message), a->address(), reasons::not_found);
+    free_envelope(env);
+  }
+}
+
+}  // namespace ensemble::runtime

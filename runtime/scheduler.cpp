@@ -1,0 +1,199 @@
+// The worker loop and queue discipline described in scheduler.hpp.
+#include "runtime/scheduler.hpp"
+
+#include <cassert>
+
+namespace ensemble::runtime {
+
+struct Scheduler::Worker {
+  Worker(Scheduler& s, std::size_t i)
+      : sched(s), index(i), producer(s.injector_), consumer(s.injector_), rng(static_cast<std::uint32_t>(i * 2654435761u + 1)) {}
+
+  Scheduler& sched;
+  std::size_t index;
+  RunQueue<Actor*, ring_capacity> ring;
+  Actor* lifo = nullptr;
+  unsigned lifo_streak = 0;
+  std::uint32_t tick = 0;
+  bool searching = false;
+  moodycamel::ProducerToken producer;
+  moodycamel::ConsumerToken consumer;
+  std::uint32_t rng;
+  std::thread thread;
+
+  std::uint32_t next_random() noexcept {  // xorshift32: victim order only
+    rng ^= rng << 13;
+    rng ^= rng >> 17;
+    rng ^= rng << 5;
+    return rng;
+  }
+};
+
+namespace {
+thread_local Scheduler::Worker* current_worker = nullptr;
+}
+
+Scheduler::Scheduler(std::size_t workers, RunFn run, void* context)
+    : run_(run), context_(context), parking_(workers) {
+  workers_.reserve(workers);
+  for (std::size_t i = 0; i < workers; ++i) workers_.push_back(std::make_unique<Worker>(*this, i));
+}
+
+Scheduler::~Scheduler() { stop_threads(); }
+
+void Scheduler::start() {
+  if (started_) return;
+  started_ = true;
+  for (auto& w : workers_) {
+    Worker* raw = w.get();
+    raw->thread = std::thread([this, raw] { worker_main(*raw); });
+  }
+}
+
+void Scheduler::stop_threads() {
+  // release: pairs with the acquire loads in worker_main.
+  stopping_.store(true, std::memory_order_release);
+  parking_.wake_all();
+  for (auto& w : workers_) {
+    if (w->thread.joinable()) w->thread.join();
+  }
+}
+
+std::vector<Actor*> Scheduler::collect_leftovers() {
+  std::vector<Actor*> out;
+  for (auto& w : workers_) {
+    if (w->lifo != nullptr) out.push_back(std::exchange(w->lifo, nullptr));
+    // The workers are joined, so this thread may act as every ring's owner.
+    while (Actor* a = w->ring.pop()) out.push_back(a);
+  }
+  Actor* a = nullptr;
+  while (injector_.try_dequeue(a)) out.push_back(a);
+  return out;
+}
+
+bool Scheduler::on_worker() const noexcept {
+  return current_worker != nullptr && &current_worker->sched == this;
+}
+
+int Scheduler::current_worker_index() const noexcept {
+  return on_worker() ? static_cast<int>(current_worker->index) : -1;
+}
+
+void Scheduler::schedule(Actor* actor) noexcept {
+  Worker* w = current_worker;
+  if (w != nullptr && &w->sched == this) {
+    // The actor this worker just woke runs next; the one it displaces becomes
+    // stealable, so idle workers may be told.
+    if (Actor* displaced = std::exchange(w->lifo, actor)) push_back_local(*w, displaced, true);
+    return;
+  }
+  injector_.enqueue(actor);
+  parking_.notify();
+}
+
+void Scheduler::push_back_local(Worker& w, Actor* a, bool notify) {
+  w.ring.push_or_overflow(a, [&](Actor** items, std::size_t n) {
+    injector_.enqueue_bulk(w.producer, items, n);
+  });
+  if (notify) parking_.notify();
+}
+
+Actor* Scheduler::take_injected(Worker& w) {
+  // Take a batch: one to run now, the rest into the ring where they are cheap
+  // to pop and can be stolen.
+  Actor* batch[16];
+  std::size_t n = injector_.try_dequeue_bulk(w.consumer, batch, 16);
+  if (n == 0) return nullptr;
+  for (std::size_t i = 1; i < n; ++i) push_back_local(w, batch[i], false);
+  if (n > 1) parking_.notify();
+  return batch[0];
+}
+
+Actor* Scheduler::steal(Worker& w) {
+  const std::size_t n = workers_.size();
+  if (n < 2) return nullptr;
+  std::size_t start = w.next_random() % n;
+  for (std::size_t k = 0; k < n; ++k) {
+    Worker& victim = *workers_[(start + k) % n];
+    if (&victim == &w) continue;
+    if (Actor* a = victim.ring.steal_into(w.ring)) return a;
+  }
+  return nullptr;
+}
+
+Actor* Scheduler::find_work(Worker& w) {
+  ++w.tick;
+  if (w.lifo != nullptr) {
+    if (w.lifo_streak < lifo_streak_limit) {
+      ++w.lifo_streak;
+      return std::exchange(w.lifo, nullptr);
+    }
+    // Fairness: the slot's actor has run often enough in a row; it goes behind
+    // the ring's actors. No notify: this worker gets to it soon, and waking a
+    // sleeper here would split a busy pair across cores.
+    push_back_local(w, std::exchange(w.lifo, nullptr), false);
+  }
+  w.lifo_streak = 0;
+  if (w.tick % injector_interval == 0) {
+    if (Actor* a = take_injected(w)) return a;
+  }
+  if (Actor* a = w.ring.pop()) return a;
+  if (Actor* a = take_injected(w)) return a;
+
+  if (!w.searching) {
+    if (!parking_.try_become_searcher()) return nullptr;
+    w.searching = true;
+  }
+  // A few rounds before giving up: work often appears within microseconds of
+  // the last message, and parking then waking costs tens of microseconds.
+  for (int round = 0; round < 8; ++round) {
+    if (Actor* a = steal(w)) return a;
+    if (Actor* a = take_injected(w)) return a;
+    for (int i = 0; i < 32; ++i) cpu_relax();
+  }
+  return nullptr;
+}
+
+bool Scheduler::has_work_anywhere() const noexcept {
+  if (injector_.size_approx() != 0) return true;
+  for (const auto& w : workers_) {
+    if (!w->ring.approx_empty()) return true;
+  }
+  return false;
+}
+
+void Scheduler::run_one(Worker& w, Actor* a) {
+  if (w.searching) {
+    // Found work: stop searching, and if we were the last searcher let the next
+    // sleeper look for the rest (the burst fans out one worker at a time).
+    w.searching = false;
+    if (parking_.stop_searching()) parking_.notify();
+  }
+  switch (run_(context_, a)) {
+    case RunOutcome::idle:
+    case RunOutcome::suspended:
+      break;
+    case RunOutcome::yield:
+      push_back_local(w, a, true);
+      break;
+  }
+}
+
+void Scheduler::worker_main(Worker& w) {
+  current_worker = &w;
+  // acquire: pairs with the release store in stop_threads.
+  while (!stopping_.load(std::memory_order_acquire)) {
+    if (Actor* a = find_work(w)) {
+      run_one(w, a);
+      continue;
+    }
+    if (w.searching) {
+      w.searching = false;
+      parking_.stop_searching();  // park() below re-checks every queue (INV-2)
+    }
+    w.searching = parking_.park(w.index, [this] { return has_work_anywhere(); });
+  }
+  current_worker = nullptr;
+}
+
+}  // namespace ensemble::runtime

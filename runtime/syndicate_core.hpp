@@ -1,0 +1,132 @@
+// Internal: the engine behind a Syndicate.
+//
+// A tell's way through it (docs/architecture.md follows it in full):
+//   tell()  checks, in spark's order, shut down -> expired -> target missing
+//           or stopped; wraps the message in an envelope from the thread's
+//           pool; pushes it on the target's mailbox (one exchange). Only if
+//           the mailbox was idle does the sender now hold the actor's token
+//           and call Scheduler::schedule (the LIFO slot on a worker).
+//   run_actor()  a worker holding the token handles up to
+//           messages_per_activation messages, then yields; an empty mailbox
+//           releases the token (the mailbox's IDLE bit).
+// Stopping is done by whoever holds the token (stop_protocol.cpp), so a
+// stop never races with a handler.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+
+#include <ensemble/actor.hpp>
+#include <ensemble/messages.hpp>
+#include <ensemble/syndicate.hpp>
+
+#include "runtime/dead_letters.hpp"
+#include "runtime/inbox.hpp"
+#include "runtime/registry.hpp"
+#include "runtime/scheduler.hpp"
+#include "runtime/side_state.hpp"
+#include "runtime/timer_service.hpp"
+
+namespace ensemble::runtime {
+
+class SyndicateCore {
+ public:
+  SyndicateCore(std::string name, SyndicateConfig config);
+  ~SyndicateCore();
+
+  const std::string& name() const noexcept { return name_; }
+  const std::string& id_text() const noexcept { return id_text_; }
+
+  // --- delivery (delivery.cpp) ---
+  DeliveryResult tell(const ActorAddress& target, Message message);
+  void dead_letter(Message message, const ActorAddress& target, std::string reason);
+  Message make_message(Payload content, ActorAddress sender);
+  // Re-schedules an actor whose suspended handler can go on.
+  void resume_actor(Actor* a) noexcept;
+
+  // --- actors (lifecycle.cpp) ---
+  ActorAddress start_actor(std::unique_ptr<Actor> actor, Actor* parent);
+  bool request_stop(Actor* a, std::string reason, StopMode mode);
+  void schedule_wakeup(Actor* a, std::chrono::nanoseconds delay, Payload payload);
+  void cancel_wakeups(Actor* a);
+  void fire_wakeup(WakeupTimer* t) noexcept;
+  void drop_wakeup(WakeupTimer* t) noexcept;
+
+  // --- running (runner.cpp) ---
+  static RunOutcome run_entry(void* self, Actor* a);
+  RunOutcome run_actor(Actor* a);
+
+  // --- syndicate-level ---
+  void shutdown();
+  bool shut_down() const noexcept {
+    // acquire: pairs with the release store in shutdown(); a tell that sees the
+    // flag is rejected, one that does not is delivered before the actors stop.
+    return shut_down_.load(std::memory_order_acquire);
+  }
+  Inbox& system_inbox() noexcept { return *system_inbox_; }
+  const ActorAddress& system_inbox_address() const noexcept { return system_inbox_address_; }
+  ActorAddress new_inbox();
+  void close_inbox(const ActorAddress& address);
+  std::optional<Message> receive(Inbox& inbox, std::chrono::nanoseconds timeout);
+  SystemStatus status() const;
+  std::vector<std::shared_ptr<const DeadLetter>> dead_letters() const { return dead_letters_.snapshot(); }
+  Scheduler& scheduler() noexcept { return scheduler_; }
+  TimerService& timers() noexcept { return timers_; }
+  std::uint64_t next_cell_id() noexcept {
+    // relaxed: ids need uniqueness only, not ordering.
+    return next_cell_id_.fetch_add(1, std::memory_order_relaxed);
+  }
+  Syndicate* owner = nullptr;
+
+ private:
+  // runner.cpp
+  RunOutcome handle(Actor* a, detail::Envelope* env);
+  RunOutcome start_task(Actor* a, detail::Envelope* env, detail::DispatchResult& r);
+  RunOutcome drive_task(Actor* a, HandlerState& hs);
+  void complete_task(Actor* a, HandlerState& hs);
+  void reply(Actor* a, const Message& request, Payload content);
+  void handler_failed(Actor* a, detail::Envelope* env, const std::string& what);
+  RunOutcome run_stopped(Actor* a);
+  // lifecycle.cpp
+  RunOutcome begin_stop(Actor* a);
+  RunOutcome finish_stop(Actor* a);
+  void stop_and_wait(const ActorAddress& addr);
+
+  const std::string name_;
+  std::string id_text_;
+  const SyndicateConfig config_;
+  const Clock::time_point started_at_;
+  std::atomic<std::uint64_t> next_cell_id_{1};
+  std::atomic<bool> shut_down_{false};
+  std::atomic<std::size_t> pending_wakeups_{0};
+
+  DeadLetters dead_letters_;
+  Registry registry_;
+  TimerService timers_;
+  Scheduler scheduler_;
+  Inbox* system_inbox_ = nullptr;  // one reference held by the core
+  ActorAddress system_inbox_address_;
+
+  // Shutdown waits for actors stopped elsewhere.
+  std::mutex stop_mutex_;
+  std::condition_variable stopped_cv_;
+  std::atomic<int> stop_waiters_{0};
+
+  std::mutex shutdown_mutex_;
+  bool shutdown_done_ = false;
+  std::thread shutdown_thread_;  // when shutdown is asked from a worker
+  std::vector<ActorAddress> inboxes_;  // closed at shutdown
+  std::mutex inboxes_mutex_;
+};
+
+// Envelopes come from the calling thread's block cache (frame_pool.cpp).
+detail::Envelope* new_envelope(Message&& m);
+void free_envelope(detail::Envelope* e) noexcept;
+
+}  // namespace ensemble::runtime
