@@ -24,7 +24,7 @@ Syndicate::~Syndicate() = default;  // the core's destructor shuts down
 
 const std::string& Syndicate::name() const noexcept { return core_->name(); }
 
-ActorAddress Syndicate::start_actor(std::unique_ptr<Actor> actor) {
+ActorAddress Syndicate::start_bound_actor(std::unique_ptr<Actor> actor) {
   return core_->start_actor(std::move(actor), nullptr);
 }
 

@@ -58,7 +58,10 @@ void unlink_wakeup(HandlerState& hs, WakeupTimer* t) noexcept {
 ActorAddress SyndicateCore::start_actor(std::unique_ptr<Actor> actor, Actor* parent) {
   if (!actor) throw InvalidActorSpecError("no actor to start");
   if (actor->has_flag(detail::flag_started)) {
-    throw ActorAlreadyStartedError("actor " + actor->class_name() + " is already started");
+    // The instance belongs to the syndicate that started it; the caller's
+    // unique_ptr must not delete it.
+    Actor* running = actor.release();
+    throw ActorAlreadyStartedError("actor " + running->class_name() + " is already started");
   }
   if (actor->type_ == nullptr) {
     throw InvalidActorSpecError("actor class " + actor->class_name() +

@@ -1,7 +1,8 @@
 // The worker loop and queue discipline described in scheduler.hpp.
 #include "runtime/scheduler.hpp"
 
-#include <cassert>
+#include <cstdio>
+#include <cstdlib>
 
 namespace ensemble::runtime {
 
@@ -31,6 +32,15 @@ struct Scheduler::Worker {
 
 namespace {
 thread_local Scheduler::Worker* current_worker = nullptr;
+
+// moodycamel's enqueue fails only when it cannot allocate a block. Dropping
+// the actor would lose its token and every message queued to it, silently;
+// out of memory, the honest thing left is to stop loudly.
+[[noreturn]] void injector_out_of_memory() {
+  std::fputs("ensemble: out of memory in the injection queue; an actor cannot be scheduled\n",
+             stderr);
+  std::abort();
+}
 }
 
 Scheduler::Scheduler(std::size_t workers, RunFn run, void* context)
@@ -87,13 +97,13 @@ void Scheduler::schedule(Actor* actor) noexcept {
     if (Actor* displaced = std::exchange(w->lifo, actor)) push_back_local(*w, displaced, true);
     return;
   }
-  injector_.enqueue(actor);
+  if (!injector_.enqueue(actor)) injector_out_of_memory();
   parking_.notify();
 }
 
 void Scheduler::push_back_local(Worker& w, Actor* a, bool notify) {
   w.ring.push_or_overflow(a, [&](Actor** items, std::size_t n) {
-    injector_.enqueue_bulk(w.producer, items, n);
+    if (!injector_.enqueue_bulk(w.producer, items, n)) injector_out_of_memory();
   });
   if (notify) parking_.notify();
 }

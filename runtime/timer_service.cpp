@@ -33,16 +33,16 @@ namespace {
 
 // Appends unlinked nodes to a singly linked batch through next_.
 struct Batch {
-  TimerNode* first = nullptr;
-  TimerNode* last = nullptr;
+  TimerNode* first_ = nullptr;
+  TimerNode* last_ = nullptr;
 
   void append(TimerNode* n) noexcept {
     n->next_ = nullptr;
-    if (last != nullptr)
+    if (last_ != nullptr)
       last->next_ = n;
     else
-      first = n;
-    last = n;
+      first_ = n;
+    last_ = n;
   }
 
   // Calls f on each timer; the next pointer is taken first because f may
@@ -50,7 +50,7 @@ struct Batch {
   template <class F>
   void for_each(F f) noexcept {
     TimerNode* n = first;
-    first = last = nullptr;
+    first_ = last_ = nullptr;
     while (n != nullptr) {
       auto* t = static_cast<TimerService::Timer*>(n);
       n = n->next_;
@@ -123,7 +123,7 @@ void TimerService::run() {
     sleeping_until_ = awake;
     Batch batch;
     wheel_.advance(tick_floor(Clock::now()), [&batch](TimerNode* n) { batch.append(n); });
-    if (batch.first != nullptr) {
+    if (batch.first_ != nullptr) {
       lock.unlock();
       batch.for_each([](Timer* t) { t->fire(); });
       lock.lock();

@@ -32,7 +32,6 @@ namespace ensemble::runtime {
 namespace {
 
 constexpr unsigned top_level = TimerWheel::levels - 1;
-constexpr unsigned top_shift = TimerWheel::slot_bits * top_level;
 constexpr std::uint64_t digit_mask = TimerWheel::slots_per_level - 1;
 
 constexpr unsigned digit(std::uint64_t tick, unsigned level) noexcept {
@@ -57,12 +56,12 @@ void TimerWheel::cancel(TimerNode* n) noexcept {
   if (n->prev_ != nullptr)
     n->prev_->next_ = n->next_;
   else
-    l.head = n->next_;
+    l.head_ = n->next_;
   if (n->next_ != nullptr)
     n->next_->prev_ = n->prev_;
   else
-    l.tail = n->prev_;
-  if (l.head == nullptr && list < wheel_lists)
+    l.tail_ = n->prev_;
+  if (l.head_ == nullptr && list < wheel_lists)
     occupied_[n->level_] &= ~(std::uint64_t{1} << n->slot_);
   n->prev_ = n->next_ = nullptr;
   n->linked_ = false;
@@ -103,12 +102,12 @@ void TimerWheel::push_back(TimerNode* n, unsigned level, unsigned slot) noexcept
   n->level_ = static_cast<std::uint8_t>(level);
   n->slot_ = static_cast<std::uint8_t>(slot);
   n->next_ = nullptr;
-  n->prev_ = l.tail;
-  if (l.tail != nullptr)
-    l.tail->next_ = n;
+  n->prev_ = l.tail_;
+  if (l.tail_ != nullptr)
+    l.tail_->next_ = n;
   else
-    l.head = n;
-  l.tail = n;
+    l.head_ = n;
+  l.tail_ = n;
   n->linked_ = true;
   ++size_;
   if (level < levels) occupied_[level] |= std::uint64_t{1} << slot;
@@ -130,18 +129,18 @@ std::optional<TimerWheel::DueSlot> TimerWheel::earliest_slot() const noexcept {
     // A lower level's candidate always precedes any higher level's (the higher
     // one starts on a boundary the lower level has not reached), but taking
     // the minimum costs nothing and does not rely on that.
-    if (!best || start < best->start) best = DueSlot{start, list_index(level, slot)};
+    if (!best || start < best->start_) best = DueSlot{start, list_index(level, slot)};
   }
   return best;
 }
 
 std::optional<std::uint64_t> TimerWheel::next_deadline() const noexcept {
-  if (lists_[list_index(overdue_level, 0)].head != nullptr ||
-      lists_[list_index(overdue_level, 1)].head != nullptr)
+  if (lists_[list_index(overdue_level, 0)].head_ != nullptr ||
+      lists_[list_index(overdue_level, 1)].head_ != nullptr)
     return now_;
   const std::optional<DueSlot> s = earliest_slot();
   if (!s) return std::nullopt;
-  return s->start;
+  return s->start_;
 }
 
 }  // namespace ensemble::runtime

@@ -104,12 +104,12 @@ class TimerWheel {
 
  private:
   struct List {
-    TimerNode* head = nullptr;
-    TimerNode* tail = nullptr;
+    TimerNode* head_ = nullptr;
+    TimerNode* tail_ = nullptr;
   };
   struct DueSlot {
-    std::uint64_t start;  // first tick at which the slot must be processed
-    unsigned list;        // index into lists_
+    std::uint64_t start_;  // first tick at which the slot must be processed
+    unsigned list_;        // index into lists_
   };
 
   // level_ value that marks a node on one of the two overdue lists; slot_ then
@@ -137,13 +137,13 @@ class TimerWheel {
 
 inline TimerNode* TimerWheel::pop_front(unsigned list) noexcept {
   List& l = lists_[list];
-  TimerNode* n = l.head;
+  TimerNode* n = l.head_;
   if (n == nullptr) return nullptr;
-  l.head = n->next_;
-  if (l.head != nullptr) {
-    l.head->prev_ = nullptr;
+  l.head_ = n->next_;
+  if (l.head_ != nullptr) {
+    l.head_->prev_ = nullptr;
   } else {
-    l.tail = nullptr;
+    l.tail_ = nullptr;
     if (list < wheel_lists)
       occupied_[list / slots_per_level] &= ~(std::uint64_t{1} << (list % slots_per_level));
   }
@@ -170,9 +170,9 @@ void TimerWheel::advance(std::uint64_t now_tick, F&& on_expired) {
   // never maps to the current digit), so popping until empty terminates.
   for (;;) {
     const std::optional<DueSlot> s = earliest_slot();
-    if (!s || s->start > now_tick) break;
-    if (s->start > now_) now_ = s->start;
-    while (TimerNode* n = pop_front(s->list)) {
+    if (!s || s->start_ > now_tick) break;
+    if (s->start_ > now_) now_ = s->start_;
+    while (TimerNode* n = pop_front(s->list_)) {
       if (n->deadline_ <= now_)
         on_expired(n);
       else

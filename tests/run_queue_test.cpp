@@ -46,7 +46,7 @@ struct NoOverflow {
 struct StallingHooks {
   static void stall() noexcept {
     thread_local std::uint32_t calls = 0;
-    if (++calls % 16 == 0) std::this_thread::yield();
+    if (++calls % 4 == 0) std::this_thread::yield();
   }
   static void after_claim() noexcept { stall(); }
   static void before_finish() noexcept { stall(); }

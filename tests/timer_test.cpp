@@ -660,7 +660,7 @@ TEST_CASE("TimerService: concurrent schedule and cancel (stress)") {
 
   long fires = 0;
   for (auto& a : all)
-    for (int i = 0; i < per_thread; ++i) fires += a[i].fires.load();
+    for (std::size_t i = 0; i < per_thread; ++i) fires += a[i].fires.load();
   CHECK(fires + cancelled.load() == scheduled.load());
   CHECK(s.pending() == 0);
   MESSAGE("scheduled " << scheduled.load() << ", cancelled " << cancelled.load());

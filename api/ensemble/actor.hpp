@@ -66,13 +66,17 @@ struct ActorType {
   DispatchResult (*dispatch)(Actor&, Message&);
 };
 
+template <class>
+inline constexpr bool is_optional_v = false;
+template <class T>
+inline constexpr bool is_optional_v<std::optional<T>> = true;
+
 template <class R>
 Payload to_reply(R&& r) {
   using V = std::remove_cvref_t<R>;
   if constexpr (std::is_same_v<V, Payload>) {
     return std::move(r);
-  } else if constexpr (requires { typename V::value_type; r.has_value(); *r; } &&
-                       std::is_same_v<V, std::optional<typename V::value_type>>) {
+  } else if constexpr (is_optional_v<V>) {
     if (!r.has_value()) return {};
     return Payload(std::move(*r));
   } else {
@@ -184,7 +188,7 @@ void bind_actor_type(A& actor) noexcept {
   static_assert(std::is_base_of_v<Actor, A>, "actors derive from ensemble::Actor");
   static_assert(requires(A& a, Message& m) { a.process(m); },
                 "an actor class needs a member process(ensemble::Message&)");
-  actor.type_ = &actor_type_of<A>;
+  if (actor.type_ == nullptr) actor.type_ = &actor_type_of<A>;  // ActorSpec::of bound it already
 }
 }  // namespace detail
 

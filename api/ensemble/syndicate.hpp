@@ -56,13 +56,19 @@ class Syndicate {
   ActorAddress create_actor(Args&&... args) {
     auto actor = std::make_unique<A>(std::forward<Args>(args)...);
     detail::bind_actor_type<A>(*actor);
-    return start_actor(std::move(actor));
+    return start_bound_actor(std::move(actor));
   }
   ActorAddress create_actor_from_spec(const ActorSpec& spec);
-  // Starts an actor made elsewhere (spark's start_actor). The actor's class must
-  // have been bound by create_actor or ActorSpec::of; a second start of the same
-  // instance throws ActorAlreadyStartedError.
-  ActorAddress start_actor(std::unique_ptr<Actor> actor);
+  // Starts an actor made elsewhere (spark's start_actor); A's process() is
+  // used unless the actor was made by ActorSpec::of. A second start of the
+  // same instance throws ActorAlreadyStartedError.
+  template <class A>
+  ActorAddress start_actor(std::unique_ptr<A> actor) {
+    if constexpr (!std::is_same_v<A, Actor>) {
+      if (actor) detail::bind_actor_type<A>(*actor);
+    }
+    return start_bound_actor(std::unique_ptr<Actor>(std::move(actor)));
+  }
 
   // Tells `payload` to `target`; the sender is the system inbox.
   DeliveryResult tell(const ActorAddress& target, Payload payload);
@@ -99,6 +105,8 @@ class Syndicate {
   runtime::SyndicateCore& core() noexcept { return *core_; }
 
  private:
+  ActorAddress start_bound_actor(std::unique_ptr<Actor> actor);
+
   std::unique_ptr<runtime::SyndicateCore> core_;
 };
 

@@ -1,0 +1,23 @@
+// Test sizes: full in plain builds, smaller under sanitizers, which run the
+// same code 5-20x slower; the property checked is the same.
+#pragma once
+
+#include <cstdint>
+
+namespace ensemble_test {
+
+#if defined(__SANITIZE_THREAD__) || defined(__SANITIZE_ADDRESS__)
+inline constexpr std::uint64_t divisor = 20;
+#elif defined(__has_feature)
+#if __has_feature(thread_sanitizer) || __has_feature(address_sanitizer)
+inline constexpr std::uint64_t divisor = 20;
+#else
+inline constexpr std::uint64_t divisor = 1;
+#endif
+#else
+inline constexpr std::uint64_t divisor = 1;
+#endif
+
+constexpr std::uint64_t scaled(std::uint64_t n) { return n / divisor > 0 ? n / divisor : 1; }
+
+}  // namespace ensemble_test
