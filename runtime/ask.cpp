@@ -52,7 +52,7 @@ Payload AskOperation::get() {
         "the ask");
   }
   if (slot_ == nullptr) send();
-  if (!slot_->finished()) slot_->wait();
+  slot_->wait();  // the done word, not the state: the winner writes the result in between
   return slot_->take(target_, timeout_);
 }
 

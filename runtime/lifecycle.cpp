@@ -4,9 +4,9 @@
 // never overlaps a handler):
 //   S1 request_stop: claim the stop under the side lock (the first claim wins
 //      and sets the reason), set STOP_REQUESTED, cancel what a suspended
-//      handler waits for; then take the token if the mailbox is idle and run
-//      (or schedule) the actor. A busy actor sees the flag before its next
-//      message; one that was just going idle sees it right after (runner.cpp).
+//      handler waits for; then nudge(): take the token of an idle actor, or
+//      push a control envelope so a busy one cannot go idle unseen. A busy
+//      actor sees the flag before its next message.
 //   S2 begin_stop: ask every child to stop ("parent stopped") and wait until
 //      the last one has unlinked itself from the registry (it re-schedules us).
 //   S3 finish_stop: cancel wake-ups, run post_stop, mark STOPPED, unlink, tell
@@ -96,11 +96,9 @@ ActorAddress SyndicateCore::start_actor(std::unique_ptr<Actor> actor, Actor* par
     stop_here(reasons::pre_start_failed);
     throw;
   }
-  if (!a->mailbox().try_mark_idle()) {
-    scheduler_.schedule(a);  // mail arrived during pre_start
-  } else if (a->has_flag(detail::flag_stop_requested) && a->mailbox().try_acquire_idle()) {
-    scheduler_.schedule(a);  // a stop raced with our release (see runner.cpp)
-  }
+  // Mail (or a stop nudge) that arrived during pre_start keeps the token ours:
+  // hand the actor to the pool.
+  if (!a->mailbox().try_mark_idle()) scheduler_.schedule(a);
   return address;
 }
 
@@ -115,8 +113,28 @@ bool SyndicateCore::request_stop(Actor* a, std::string reason, StopMode mode) {
     a->set_flag(detail::flag_stop_requested);
     if (hs.waiting_on != nullptr) hs.waiting_on->cancel();
   }
-  if (a->mailbox().try_acquire_idle()) scheduler_.schedule(a);
+  nudge(a, false);
   return true;
+}
+
+void SyndicateCore::nudge(Actor* a, bool run_here) {
+  // Take the token if the actor is idle. Otherwise its holder may be about to
+  // go idle without having seen the flag; a control envelope settles that race
+  // with the mailbox's own protocol: either the holder finds it (its
+  // try_mark_idle fails) or our push finds the mailbox idle and we hold the
+  // token.
+  bool ours = a->mailbox().try_acquire_idle();
+  if (!ours) {
+    detail::Envelope* e = new_envelope(Message{});
+    e->control = 1;
+    ours = a->mailbox().push(e);
+  }
+  if (!ours) return;
+  if (run_here) {
+    if (run_actor(a) == RunOutcome::yield) scheduler_.schedule(a);
+  } else {
+    scheduler_.schedule(a);
+  }
 }
 
 RunOutcome SyndicateCore::begin_stop(Actor* a) {
@@ -178,9 +196,7 @@ void SyndicateCore::stop_and_wait(const ActorAddress& addr) {
   }
   // An idle actor is stopped right here: no hand-off to a worker, so shutting
   // down a million idle actors costs no million wake-ups.
-  if (claimed && a->mailbox().try_acquire_idle()) {
-    if (run_actor(a) == RunOutcome::yield) scheduler_.schedule(a);
-  }
+  if (claimed) nudge(a, true);
   stop_waiters_.fetch_add(1, std::memory_order_seq_cst);  // seq_cst: see finish_stop
   {
     std::unique_lock lock(stop_mutex_);

@@ -45,7 +45,9 @@ void ReplySlot::fail(std::string reason) {
   if (!finish(undeliverable)) return;
   failure_ = std::move(reason);
   disarm_timer(core_->timers());
-  // No wake: the asker learns of it synchronously, from send().
+  // The asker learns of it synchronously, from send(); a coroutine waiter is
+  // not suspended yet, so only the done word is set (for get()).
+  done_.store(1, std::memory_order_release);  // pairs with wait()
 }
 
 void ReplySlot::cancel() noexcept {

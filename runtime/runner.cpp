@@ -78,15 +78,9 @@ RunOutcome SyndicateCore::run_actor(Actor* a) {
     if (a->has_flag(detail::flag_stop_requested)) return begin_stop(a);
     detail::MailboxNode* node = box.pop();
     if (node == nullptr) {
-      if (box.try_mark_idle()) {
-        // A stop asked just before we went idle may have failed to take the
-        // token from us (request_stop); then it is ours to act on. The seq_cst
-        // read pairs with the seq_cst flag update in request_stop (Dekker).
-        if (a->has_flag(detail::flag_stop_requested) && box.try_acquire_idle()) {
-          return begin_stop(a);
-        }
-        return RunOutcome::idle;
-      }
+      // Once the mailbox is idle the actor is no longer ours: another thread
+      // may take the token, stop it and free it. Touch nothing after this.
+      if (box.try_mark_idle()) return RunOutcome::idle;
       node = box.pop();
       if (node == nullptr) return RunOutcome::yield;  // a push is in flight (mailbox P4)
     }
@@ -98,6 +92,10 @@ RunOutcome SyndicateCore::run_actor(Actor* a) {
 }
 
 RunOutcome SyndicateCore::handle(Actor* a, detail::Envelope* env) {
+  if (env->control != 0) {  // a stop nudge: the flag check at the loop's top acts on it
+    free_envelope(env);
+    return RunOutcome::idle;
+  }
   Message& m = env->message;
   if (m.is<StatusRequest>()) {
     reply(a, m, ActorStatus{a->class_name(), a->address().to_string()});
@@ -189,21 +187,23 @@ RunOutcome SyndicateCore::run_stopped(Actor* a) {
   // holder also holds one reference, dropped when the mailbox goes idle.
   detail::Mailbox& box = a->mailbox();
   for (;;) {
-    while (detail::MailboxNode* node = box.pop()) {
-      auto* env = static_cast<detail::Envelope*>(node);
-      dead_letter(std::move(env->message), a->address(), reasons::not_found);
-      free_envelope(env);
-    }
+    while (detail::MailboxNode* node = box.pop()) bounce(a, static_cast<detail::Envelope*>(node));
     if (box.try_mark_idle()) {
       a->release();
       return RunOutcome::idle;
     }
     detail::MailboxNode* node = box.pop();
     if (node == nullptr) return RunOutcome::yield;  // a push is in flight
-    auto* env = static_cast<detail::Envelope*>(node);
-    dead_letter(std::move(env->message), a->address(), reasons::not_found);
-    free_envelope(env);
+    bounce(a, static_cast<detail::Envelope*>(node));
   }
+}
+
+void SyndicateCore::bounce(Actor* a, detail::Envelope* env) {
+  if (env->control == 0) {
+    dead_letter(std::move(env->message), a->address(),
+                shut_down() ? reasons::shut_down : reasons::not_found);
+  }
+  free_envelope(env);
 }
 
 }  // namespace ensemble::runtime

@@ -93,6 +93,10 @@ class SyndicateCore {
   void reply(Actor* a, const Message& request, Payload content);
   void handler_failed(Actor* a, detail::Envelope* env, const std::string& what);
   RunOutcome run_stopped(Actor* a);
+  void bounce(Actor* a, detail::Envelope* env);
+  // Makes sure the token holder sees a stop request; runs or schedules the actor
+  // if the caller ends up holding the token.
+  void nudge(Actor* a, bool run_here);
   // lifecycle.cpp
   RunOutcome begin_stop(Actor* a);
   RunOutcome finish_stop(Actor* a);

@@ -39,7 +39,7 @@ struct Batch {
   void append(TimerNode* n) noexcept {
     n->next_ = nullptr;
     if (last_ != nullptr)
-      last->next_ = n;
+      last_->next_ = n;
     else
       first_ = n;
     last_ = n;
@@ -49,7 +49,7 @@ struct Batch {
   // free or re-link the timer.
   template <class F>
   void for_each(F f) noexcept {
-    TimerNode* n = first;
+    TimerNode* n = first_;
     first_ = last_ = nullptr;
     while (n != nullptr) {
       auto* t = static_cast<TimerService::Timer*>(n);

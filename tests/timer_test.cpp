@@ -43,8 +43,8 @@ namespace {
 // ---------------------------------------------------------------- wheel ----
 
 struct Probe : TimerNode {
-  int fired = 0;
-  std::uint64_t fired_at = 0;
+  int fired_ = 0;
+  std::uint64_t fired_at_ = 0;
 };
 
 // Advances w (holding only p, or p among nodes with later deadlines) to
@@ -54,8 +54,8 @@ void expect_fires_at(TimerWheel& w, Probe& p, std::uint64_t deadline) {
   std::uint64_t target = w.now();
   auto on_expired = [&target](TimerNode* n) {
     auto* q = static_cast<Probe*>(n);
-    ++q->fired;
-    q->fired_at = target;
+    ++q->fired_;
+    q->fired_at_ = target;
   };
   // Halve the distance until within 70 ticks: about log2(distance) advances,
   // each crossing whatever cascades lie in between.
@@ -65,10 +65,10 @@ void expect_fires_at(TimerWheel& w, Probe& p, std::uint64_t deadline) {
     CHECK(*nd <= deadline);
     target += (deadline - target) / 2;
     w.advance(target, on_expired);
-    REQUIRE(p.fired == 0);
+    REQUIRE(p.fired_ == 0);
   }
   for (std::uint64_t t = std::max(target, deadline >= 70 ? deadline - 70 : 0); t <= deadline + 3; ++t) {
-    if (p.fired == 0) {
+    if (p.fired_ == 0) {
       const std::optional<std::uint64_t> nd = w.next_deadline();
       REQUIRE(nd.has_value());
       CHECK(*nd <= deadline);
@@ -76,12 +76,12 @@ void expect_fires_at(TimerWheel& w, Probe& p, std::uint64_t deadline) {
     target = t;
     w.advance(t, on_expired);
     if (t < deadline) {
-      REQUIRE_MESSAGE(p.fired == 0, "fired early at tick " << t << " for deadline " << deadline);
+      REQUIRE_MESSAGE(p.fired_ == 0, "fired early at tick " << t << " for deadline " << deadline);
     } else {
-      REQUIRE_MESSAGE(p.fired == 1, "tick " << t << " deadline " << deadline);
+      REQUIRE_MESSAGE(p.fired_ == 1, "tick " << t << " deadline " << deadline);
     }
   }
-  CHECK(p.fired_at == deadline);
+  CHECK(p.fired_at_ == deadline);
 }
 
 constexpr std::uint64_t boundary_deadlines[] = {
@@ -112,10 +112,10 @@ TEST_CASE("TimerWheel: many timers at boundary ticks fire on their own tick, in 
     const std::uint64_t d = boundary_deadlines[i];
     CAPTURE(d);
     expect_fires_at(w, probes[i], d);
-    order.push_back(probes[i].fired_at);
+    order.push_back(probes[i].fired_at_);
     // Stepping a few ticks past d may have fired the next ones, nothing else.
     for (std::size_t j = i + 1; j < probes.size(); ++j)
-      REQUIRE(probes[j].fired == (boundary_deadlines[j] <= w.now() ? 1 : 0));
+      REQUIRE(probes[j].fired_ == (boundary_deadlines[j] <= w.now() ? 1 : 0));
   }
   CHECK(std::is_sorted(order.begin(), order.end()));
   CHECK(w.size() == 0);
@@ -330,8 +330,8 @@ TEST_CASE("TimerWheel: a million random timers, half cancelled") {
   std::uint64_t target = 0;
   auto on_expired = [&](TimerNode* n) {
     auto* p = static_cast<Probe*>(n);
-    ++p->fired;
-    all_fired_once = all_fired_once && p->fired == 1;
+    ++p->fired_;
+    all_fired_once = all_fired_once && p->fired_ == 1;
     in_order = in_order && p->deadline_ >= last_deadline;
     last_deadline = p->deadline_;
     // Not early, and not late either: it was not due at the previous advance.
@@ -389,8 +389,8 @@ TEST_CASE("TimerWheel: a million random timers, half cancelled") {
   CHECK(next_ok);
   CHECK(fired == survivors.size());
   for (std::size_t i = 0; i < count; ++i) {
-    if (probes[i].fired != (cancelled[i] ? 0 : 1)) {
-      FAIL_CHECK("probe " << i << " deadline " << probes[i].deadline_ << " fired " << probes[i].fired);
+    if (probes[i].fired_ != (cancelled[i] ? 0 : 1)) {
+      FAIL_CHECK("probe " << i << " deadline " << probes[i].deadline_ << " fired " << probes[i].fired_);
       break;
     }
   }
@@ -401,14 +401,14 @@ TEST_CASE("TimerWheel: a million random timers, half cancelled") {
 
 // A timer whose owner keeps it: fire() only records and signals.
 struct Flag : TimerService::Timer {
-  std::atomic<int> fires{0};
-  std::atomic<int> drops{0};
-  std::atomic<std::int64_t> fired_at_ns{0};
+  std::atomic<int> fires_{0};
+  std::atomic<int> drops_{0};
+  std::atomic<std::int64_t> fired_at_ns_{0};
   void fire() noexcept override {
-    fired_at_ns.store(std::chrono::steady_clock::now().time_since_epoch().count(), std::memory_order_relaxed);
-    fires.fetch_add(1, std::memory_order_release);
+    fired_at_ns_.store(std::chrono::steady_clock::now().time_since_epoch().count(), std::memory_order_relaxed);
+    fires_.fetch_add(1, std::memory_order_release);
   }
-  void dropped() noexcept override { drops.fetch_add(1, std::memory_order_release); }
+  void dropped() noexcept override { drops_.fetch_add(1, std::memory_order_release); }
 };
 
 // Polls `done` until it holds or `cap` passes; returns its last value.
@@ -428,16 +428,16 @@ TEST_CASE("TimerService: a 20 ms timer does not fire before 20 ms") {
   const auto start = std::chrono::steady_clock::now();
   REQUIRE(s.schedule(&t, 20ms));
   CHECK(s.pending() <= 1);
-  REQUIRE(wait_for([&] { return t.fires.load(std::memory_order_acquire) == 1; }));
+  REQUIRE(wait_for([&] { return t.fires_.load(std::memory_order_acquire) == 1; }));
   const auto fired_at =
-      std::chrono::steady_clock::time_point(std::chrono::steady_clock::duration(t.fired_at_ns.load()));
+      std::chrono::steady_clock::time_point(std::chrono::steady_clock::duration(t.fired_at_ns_.load()));
   CHECK(fired_at - start >= 20ms);
   CHECK(fired_at - start < 2s);
   CHECK(s.pending() == 0);
   CHECK_FALSE(s.cancel(&t));  // already fired
   std::this_thread::sleep_for(30ms);
-  CHECK(t.fires.load() == 1);
-  CHECK(t.drops.load() == 0);
+  CHECK(t.fires_.load() == 1);
+  CHECK(t.drops_.load() == 0);
 }
 
 TEST_CASE("TimerService: zero and negative delays fire promptly, in deadline order") {
@@ -447,10 +447,10 @@ TEST_CASE("TimerService: zero and negative delays fire promptly, in deadline ord
   REQUIRE(s.schedule(&b, -5s));
   REQUIRE(s.schedule(&c, 1ms));
   REQUIRE(wait_for([&] {
-    return a.fires.load(std::memory_order_acquire) == 1 && b.fires.load(std::memory_order_acquire) == 1 &&
-           c.fires.load(std::memory_order_acquire) == 1;
+    return a.fires_.load(std::memory_order_acquire) == 1 && b.fires_.load(std::memory_order_acquire) == 1 &&
+           c.fires_.load(std::memory_order_acquire) == 1;
   }));
-  CHECK(c.fired_at_ns.load() >= a.fired_at_ns.load());
+  CHECK(c.fired_at_ns_.load() >= a.fired_at_ns_.load());
 }
 
 TEST_CASE("TimerService: cancel before firing") {
@@ -465,9 +465,9 @@ TEST_CASE("TimerService: cancel before firing") {
   Flag never;
   CHECK_FALSE(s.cancel(&never));
   REQUIRE(s.schedule(&t, 1ms));
-  REQUIRE(wait_for([&] { return t.fires.load(std::memory_order_acquire) == 1; }));
+  REQUIRE(wait_for([&] { return t.fires_.load(std::memory_order_acquire) == 1; }));
   s.stop();
-  CHECK(t.drops.load() == 0);
+  CHECK(t.drops_.load() == 0);
 }
 
 TEST_CASE("TimerService: cancelled timer never fires") {
@@ -476,7 +476,7 @@ TEST_CASE("TimerService: cancelled timer never fires") {
   REQUIRE(s.schedule(&t, 200ms));
   CHECK(s.cancel(&t));
   std::this_thread::sleep_for(300ms);
-  CHECK(t.fires.load() == 0);
+  CHECK(t.fires_.load() == 0);
 }
 
 TEST_CASE("TimerService: re-scheduling a pending timer moves it") {
@@ -486,7 +486,7 @@ TEST_CASE("TimerService: re-scheduling a pending timer moves it") {
   const auto start = std::chrono::steady_clock::now();
   REQUIRE(s.schedule(&t, 5ms));
   CHECK(s.pending() <= 1);
-  REQUIRE(wait_for([&] { return t.fires.load(std::memory_order_acquire) == 1; }));
+  REQUIRE(wait_for([&] { return t.fires_.load(std::memory_order_acquire) == 1; }));
   CHECK(std::chrono::steady_clock::now() - start >= 5ms);
   REQUIRE(s.schedule(&t, 1h));
   REQUIRE(s.schedule(&t, 2h));
@@ -504,47 +504,47 @@ TEST_CASE("TimerService: stop() drops pending timers and later schedules are ref
   s.stop();
   CHECK(s.pending() == 0);
   for (auto& t : timers) {
-    CHECK(t.drops.load() == 1);
-    CHECK(t.fires.load() == 0);
+    CHECK(t.drops_.load() == 1);
+    CHECK(t.fires_.load() == 0);
     CHECK_FALSE(t.linked_);
   }
-  CHECK(forever.drops.load() == 1);
+  CHECK(forever.drops_.load() == 1);
   Flag late;
   CHECK_FALSE(s.schedule(&late, 1ms));
   CHECK_FALSE(s.cancel(&timers[0]));
   s.stop();  // idempotent
-  CHECK(timers[0].drops.load() == 1);
+  CHECK(timers[0].drops_.load() == 1);
 }
 
 TEST_CASE("TimerService: a timer re-arming itself from fire()") {
   struct Ticker : TimerService::Timer {
-    TimerService* service = nullptr;
-    std::atomic<int> count{0};
+    TimerService* service_ = nullptr;
+    std::atomic<int> count_{0};
     void fire() noexcept override {
-      if (count.fetch_add(1, std::memory_order_acq_rel) + 1 < 5) service->schedule(this, 1ms);
+      if (count_.fetch_add(1, std::memory_order_acq_rel) + 1 < 5) service_->schedule(this, 1ms);
     }
   };
   TimerService s;
   Ticker t;
-  t.service = &s;
+  t.service_ = &s;
   REQUIRE(s.schedule(&t, 1ms));
-  REQUIRE(wait_for([&] { return t.count.load(std::memory_order_acquire) == 5; }));
+  REQUIRE(wait_for([&] { return t.count_.load(std::memory_order_acquire) == 5; }));
   std::this_thread::sleep_for(20ms);
-  CHECK(t.count.load() == 5);
+  CHECK(t.count_.load() == 5);
   CHECK(s.pending() == 0);
 }
 
 TEST_CASE("TimerService: self-deleting timers") {
   struct OneShot : TimerService::Timer {
-    std::atomic<int>* fired;
-    std::atomic<int>* dropped_count;
-    OneShot(std::atomic<int>* f, std::atomic<int>* d) : fired(f), dropped_count(d) {}
+    std::atomic<int>* fired_;
+    std::atomic<int>* dropped_;
+    OneShot(std::atomic<int>* f, std::atomic<int>* d) : fired_(f), dropped_(d) {}
     void fire() noexcept override {
-      fired->fetch_add(1, std::memory_order_relaxed);
+      fired_->fetch_add(1, std::memory_order_relaxed);
       delete this;
     }
     void dropped() noexcept override {
-      dropped_count->fetch_add(1, std::memory_order_relaxed);
+      dropped_->fetch_add(1, std::memory_order_relaxed);
       delete this;
     }
   };
@@ -580,7 +580,7 @@ TEST_CASE("TimerService: an idle service does not wake up, a later deadline does
   // An earlier one does wake it.
   Flag soon;
   REQUIRE(s.schedule(&soon, 1ms));
-  REQUIRE(wait_for([&] { return soon.fires.load(std::memory_order_acquire) == 1; }));
+  REQUIRE(wait_for([&] { return soon.fires_.load(std::memory_order_acquire) == 1; }));
   CHECK(s.wakeups() > settled);
   for (auto& t : later) CHECK(s.cancel(&t));
   CHECK(s.cancel(&first));
@@ -592,8 +592,8 @@ TEST_CASE("TimerService: concurrent schedule and cancel (stress)") {
   constexpr int rounds = 150;
 
   struct Owned : TimerService::Timer {
-    std::atomic<int> fires{0};
-    void fire() noexcept override { fires.fetch_add(1, std::memory_order_release); }
+    std::atomic<int> fires_{0};
+    void fire() noexcept override { fires_.fetch_add(1, std::memory_order_release); }
   };
 
   TimerService s;
@@ -633,11 +633,11 @@ TEST_CASE("TimerService: concurrent schedule and cancel (stress)") {
         // Each timer we did not take back must fire before we touch it again.
         for (int i = 0; i < per_thread; ++i) {
           const int want = expected[static_cast<std::size_t>(i)];
-          if (!wait_for([&] { return mine[i].fires.load(std::memory_order_acquire) >= want; })) {
+          if (!wait_for([&] { return mine[i].fires_.load(std::memory_order_acquire) >= want; })) {
             ++overdue;
             return;
           }
-          if (mine[i].fires.load(std::memory_order_acquire) != want) {
+          if (mine[i].fires_.load(std::memory_order_acquire) != want) {
             ++fired_twice;
             return;
           }
@@ -660,7 +660,7 @@ TEST_CASE("TimerService: concurrent schedule and cancel (stress)") {
 
   long fires = 0;
   for (auto& a : all)
-    for (std::size_t i = 0; i < per_thread; ++i) fires += a[i].fires.load();
+    for (std::size_t i = 0; i < per_thread; ++i) fires += a[i].fires_.load();
   CHECK(fires + cancelled.load() == scheduled.load());
   CHECK(s.pending() == 0);
   MESSAGE("scheduled " << scheduled.load() << ", cancelled " << cancelled.load());
@@ -668,15 +668,15 @@ TEST_CASE("TimerService: concurrent schedule and cancel (stress)") {
 
 TEST_CASE("TimerService: stop() racing with schedulers") {
   struct Counted : TimerService::Timer {
-    std::atomic<long>* fired;
-    std::atomic<long>* dropped_count;
-    Counted(std::atomic<long>* f, std::atomic<long>* d) : fired(f), dropped_count(d) {}
+    std::atomic<long>* fired_;
+    std::atomic<long>* dropped_;
+    Counted(std::atomic<long>* f, std::atomic<long>* d) : fired_(f), dropped_(d) {}
     void fire() noexcept override {
-      fired->fetch_add(1, std::memory_order_relaxed);
+      fired_->fetch_add(1, std::memory_order_relaxed);
       delete this;
     }
     void dropped() noexcept override {
-      dropped_count->fetch_add(1, std::memory_order_relaxed);
+      dropped_->fetch_add(1, std::memory_order_relaxed);
       delete this;
     }
   };

@@ -53,18 +53,15 @@ class Cell {
   runtime::SyndicateCore* core() const noexcept { return core_; }
 
   bool has_flag(std::uint32_t f) const noexcept {
-    // seq_cst (an acquire at least): pairs with set_flag, so a reader that sees
-    // "stopped" also sees what the stopper wrote before it. seq_cst because the
-    // stop-request flag takes part in a Dekker pairing with the mailbox's idle
-    // transition (Mailbox::try_mark_idle / try_acquire_idle).
-    return (flags_.load(std::memory_order_seq_cst) & f) != 0;
+    // acquire: pairs with set_flag, so a reader that sees "stopped" also sees
+    // what the stopper wrote before it.
+    return (flags_.load(std::memory_order_acquire) & f) != 0;
   }
   // Returns the flags before the change.
   std::uint32_t set_flag(std::uint32_t f) noexcept {
-    // seq_cst: publishes the setter's writes, lets a setter that loses a race
-    // see the winner's, and orders the stop flag before the token CAS (see
-    // has_flag).
-    return flags_.fetch_or(f, std::memory_order_seq_cst);
+    // acq_rel: publishes the setter's writes (release) and lets a setter that
+    // loses a race see the winner's (acquire).
+    return flags_.fetch_or(f, std::memory_order_acq_rel);
   }
 
   std::uint32_t clear_flag(std::uint32_t f) noexcept {

@@ -121,14 +121,12 @@ class Mailbox {
   bool try_mark_idle() noexcept {
     auto expected = reinterpret_cast<std::uintptr_t>(&stub_);
     if (tail_ != &stub_) return false;  // the last node is still queued (P4)
-    // seq_cst (a release at least): pairs with the acquire exchange of the
-    // producer that next sees IDLE, handing it everything this token holder
-    // wrote (actor state included). seq_cst because the runner then reads the
-    // actor's stop flag, which must not be reordered before this CAS (the
-    // Dekker pairing with try_acquire_idle in a stop request).
+    // release: pairs with the acquire exchange (or acquire CAS in
+    // try_acquire_idle) of whoever next takes the token, handing it everything
+    // this holder wrote, actor state included.
     // relaxed on failure: we only learn that a producer arrived; we keep the token.
     return head_.compare_exchange_strong(expected, expected | idle_bit,
-                                         std::memory_order_seq_cst,
+                                         std::memory_order_release,
                                          std::memory_order_relaxed);
   }
 
@@ -137,10 +135,9 @@ class Mailbox {
   // caller holds the token.
   bool try_acquire_idle() noexcept {
     auto idle = reinterpret_cast<std::uintptr_t>(&stub_) | idle_bit;
-    // seq_cst (an acquire at least): pairs with the release in try_mark_idle,
-    // so the new holder sees what the last one wrote; seq_cst for the Dekker
-    // pairing described in try_mark_idle. relaxed on failure: nothing is read.
-    return head_.compare_exchange_strong(idle, idle & ~idle_bit, std::memory_order_seq_cst,
+    // acquire: pairs with the release in try_mark_idle, so the new holder sees
+    // what the last one wrote. relaxed on failure: nothing is read.
+    return head_.compare_exchange_strong(idle, idle & ~idle_bit, std::memory_order_acquire,
                                          std::memory_order_relaxed);
   }
 
