@@ -137,7 +137,7 @@ void Actor::require_started(const char* api) const {
 
 DeliveryResult Actor::tell(Payload payload, const ActorAddress& target) {
   require_started("tell");
-  return core_->tell(target, core_->make_message(std::move(payload), address()));
+  return core_->tell(target, std::move(payload), this);
 }
 
 AskOperation Actor::ask(Payload payload, const ActorAddress& target,

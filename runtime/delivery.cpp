@@ -13,8 +13,8 @@ namespace {
 // Message ids: unique in the process without a shared counter. Each thread
 // takes a 24-bit tag once and numbers its own messages below it.
 std::atomic<std::uint64_t> next_thread_tag{1};
-thread_local std::uint64_t message_base = 0;
-thread_local std::uint64_t message_seq = 0;
+ENSEMBLE_HOT_TLS std::uint64_t message_base = 0;
+ENSEMBLE_HOT_TLS std::uint64_t message_seq = 0;
 
 std::uint64_t next_message_id() noexcept {
   if (message_base == 0) {
@@ -28,7 +28,7 @@ std::uint64_t next_message_id() noexcept {
 
 detail::Envelope* new_envelope(Message&& m) {
   void* p = detail::pooled_alloc(sizeof(detail::Envelope));
-  auto* e = ::new (p) detail::Envelope();
+  auto* e = ::new (p) detail::Envelope;  // default-init: no zeroing of the payload buffer
   e->message = std::move(m);
   return e;
 }
@@ -80,6 +80,29 @@ DeliveryResult SyndicateCore::tell(const ActorAddress& target, Message message) 
       return {};
   }
   return fail(reasons::not_found);
+}
+
+DeliveryResult SyndicateCore::tell(const ActorAddress& target, Payload&& content,
+                                   detail::Cell* sender) {
+  detail::Cell* cell = target.cell();
+  if (cell == nullptr || cell->kind() != detail::CellKind::actor || cell->core() != this ||
+      shut_down()) {
+    return tell(target, make_message(std::move(content), ActorAddress(sender)));  // the slow path decides
+  }
+  auto* a = static_cast<Actor*>(cell);
+  if (a->has_flag(detail::flag_stopped)) {
+    return tell(target, make_message(std::move(content), ActorAddress(sender)));
+  }
+  void* p = detail::pooled_alloc(sizeof(detail::Envelope));
+  auto* e = ::new (p) detail::Envelope;  // default-init: no zeroing of the payload buffer
+  e->message.content() = std::move(content);
+  e->message.set_sender(ActorAddress(sender));
+  e->message.set_id(next_message_id());
+  if (a->mailbox().push(e)) {
+    if (a->has_flag(detail::flag_stopped)) a->retain();  // see tell(Message)
+    scheduler_.schedule(a);
+  }
+  return {};
 }
 
 void SyndicateCore::resume_actor(Actor* a) noexcept {

@@ -13,7 +13,10 @@
 // interchangeable.
 #include <cstddef>
 #include <cstdlib>
+#include <cstdint>
 #include <new>
+
+#include "runtime/atomics.hpp"
 
 #include <ensemble/detail/frame_alloc.hpp>
 
@@ -28,31 +31,34 @@ struct FreeBlock {
   FreeBlock* next;
 };
 
+// Plain data, so a thread_local of it needs no construction guard: every
+// access is one TLS-relative load (with the initial-exec model below), which
+// matters because every tell and every coroutine call goes through here.
 struct ThreadCache {
-  FreeBlock* head[class_count] = {};
-  std::size_t count[class_count] = {};
-
-  ~ThreadCache();
+  FreeBlock* head[class_count];
+  std::uint32_t count[class_count];
+  bool registered;  // the reaper below is armed
+  bool gone;        // the thread is exiting: bypass the cache
 };
 
-// Trivially destructible, so it stays readable after the cache above is gone
-// (frees during a thread's own exit, or static destruction on the main thread).
-thread_local bool cache_gone = false;
+ENSEMBLE_HOT_TLS ThreadCache cache{};
 
-ThreadCache::~ThreadCache() {
-  cache_gone = true;
-  {
+// Frees the cached blocks when the thread exits. Touched once per thread, when
+// the first block is cached, so the hot path never pays for its guard.
+struct CacheReaper {
+  ~CacheReaper() {
+    cache.gone = true;
     for (std::size_t c = 0; c < class_count; ++c) {
-      while (head[c] != nullptr) {
-        FreeBlock* b = head[c];
-        head[c] = b->next;
+      while (cache.head[c] != nullptr) {
+        FreeBlock* b = cache.head[c];
+        cache.head[c] = b->next;
         ::operator delete(b);
       }
+      cache.count[c] = 0;
     }
   }
-}
-
-thread_local ThreadCache cache;
+};
+thread_local CacheReaper reaper;
 
 #if defined(__SANITIZE_ADDRESS__)
 // Under AddressSanitizer every block goes to the real heap so that a use after
@@ -71,7 +77,7 @@ void* pooled_alloc(std::size_t size) {
   if (size == 0 || c >= class_count) return ::operator new(size);
   // Small blocks are always allocated at their full class size, whichever path
   // makes them, because any thread may later cache and reuse them.
-  if (pooling && !cache_gone) {
+  if (pooling && !cache.gone) {
     if (FreeBlock* b = cache.head[c]) {
       cache.head[c] = b->next;
       --cache.count[c];
@@ -84,10 +90,14 @@ void* pooled_alloc(std::size_t size) {
 void pooled_free(void* p, std::size_t size) noexcept {
   if (p == nullptr) return;
   std::size_t c = class_of(size);
-  if (!pooling || size == 0 || c >= class_count || cache_gone ||
+  if (!pooling || size == 0 || c >= class_count || cache.gone ||
       cache.count[c] >= max_cached_per_class) {
     ::operator delete(p);
     return;
+  }
+  if (!cache.registered) {
+    cache.registered = true;
+    (void)&reaper;  // constructs it: its destructor runs at thread exit
   }
   auto* b = static_cast<FreeBlock*>(p);
   b->next = cache.head[c];

@@ -7,7 +7,7 @@
 namespace ensemble::runtime {
 
 namespace {
-thread_local Actor* running_actor = nullptr;
+ENSEMBLE_HOT_TLS Actor* running_actor = nullptr;
 
 class RunningScope {
  public:

@@ -31,7 +31,7 @@ struct Scheduler::Worker {
 };
 
 namespace {
-thread_local Scheduler::Worker* current_worker = nullptr;
+ENSEMBLE_HOT_TLS Scheduler::Worker* current_worker = nullptr;
 
 // moodycamel's enqueue fails only when it cannot allocate a block. Dropping
 // the actor would lose its token and every message queued to it, silently;

@@ -45,6 +45,8 @@ class SyndicateCore {
 
   // --- delivery (delivery.cpp) ---
   DeliveryResult tell(const ActorAddress& target, Message message);
+  // The hot path of Actor::tell: builds the message inside its envelope.
+  DeliveryResult tell(const ActorAddress& target, Payload&& content, detail::Cell* sender);
   void dead_letter(Message message, const ActorAddress& target, std::string reason);
   Message make_message(Payload content, ActorAddress sender);
   // Re-schedules an actor whose suspended handler can go on.

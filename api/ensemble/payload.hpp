@@ -13,6 +13,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstring>
 #include <memory>
 #include <new>
 #include <string>
@@ -34,6 +35,9 @@ struct PayloadOps {
   void (*destroy)(void* self) noexcept;
   const std::type_info& (*type)() noexcept;
   bool inline_storage;
+  // Stored inline and trivially copyable: moves are a memcpy of the buffer and
+  // destruction is nothing, with no indirect call (the common int/struct case).
+  bool trivial;
 };
 
 inline constexpr std::size_t payload_inline_size = 32;
@@ -52,7 +56,8 @@ struct InlineOps {
   }
   static void destroy(void* self) noexcept { std::launder(static_cast<T*>(self))->~T(); }
   static const std::type_info& type() noexcept { return typeid(T); }
-  static constexpr PayloadOps ops{&move_to, &destroy, &type, true};
+  static constexpr PayloadOps ops{&move_to, &destroy, &type, true,
+                                  std::is_trivially_copyable_v<T> && std::is_trivially_destructible_v<T>};
 };
 
 // Heap-stored values keep only a pointer in the inline buffer.
@@ -63,7 +68,7 @@ struct HeapOps {
   }
   static void destroy(void* self) noexcept { delete *static_cast<T**>(self); }
   static const std::type_info& type() noexcept { return typeid(T); }
-  static constexpr PayloadOps ops{&move_to, &destroy, &type, false};
+  static constexpr PayloadOps ops{&move_to, &destroy, &type, false, false};
 };
 
 template <class T>
@@ -151,7 +156,7 @@ class Payload {
 
   void reset() noexcept {
     if (ops_ != nullptr) {
-      ops_->destroy(buf_);
+      if (!ops_->trivial) ops_->destroy(buf_);
       ops_ = nullptr;
     }
   }
@@ -167,7 +172,11 @@ class Payload {
   }
   void take(Payload& other) noexcept {
     if (other.ops_ != nullptr) {
-      other.ops_->move_to(other.buf_, buf_);
+      if (other.ops_->trivial) {
+        std::memcpy(buf_, other.buf_, sizeof buf_);
+      } else {
+        other.ops_->move_to(other.buf_, buf_);
+      }
       ops_ = other.ops_;
       other.ops_ = nullptr;
     }

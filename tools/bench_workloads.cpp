@@ -1,0 +1,224 @@
+#include "tools/bench_workloads.hpp"
+
+#include <atomic>
+#include <future>
+#include <memory>
+#include <stdexcept>
+#include <thread>
+
+#include <ensemble/ensemble.hpp>
+
+namespace ensemble_bench {
+namespace {
+
+using ensemble::ActorAddress;
+using ensemble::Message;
+using ensemble::Syndicate;
+
+void check(bool ok, const std::string& what) {
+  if (!ok) throw std::runtime_error("result check failed: " + what);
+}
+
+// ---- ping-pong: two actors bounce a counter
+struct Pong : ensemble::Actor {
+  void process(Message& m) { tell(m.get<std::int64_t>(), m.sender()); }
+};
+struct Ping : ensemble::Actor {
+  ActorAddress pong;
+  std::int64_t left;
+  std::promise<std::int64_t> done;
+  explicit Ping(std::int64_t rounds) : left(rounds) {}
+  void process(Message& m) {
+    if (auto* start = m.get_if<ActorAddress>()) {
+      pong = *start;
+      tell(std::int64_t{0}, pong);
+      return;
+    }
+    std::int64_t v = m.get<std::int64_t>() + 1;
+    if (--left == 0) {
+      done.set_value(v);
+      return;
+    }
+    tell(v, pong);
+  }
+};
+std::uint64_t ping_pong(std::int64_t rounds, std::size_t workers) {
+  Syndicate syn("ping-pong", {.workers = workers});
+  auto owner = std::make_unique<Ping>(rounds);
+  auto result = owner->done.get_future();
+  auto ping = syn.start_actor(std::move(owner));
+  syn.tell(ping, syn.create_actor<Pong>());
+  check(result.get() == rounds, "ping-pong count");
+  return static_cast<std::uint64_t>(rounds) * 2;
+}
+
+// ---- thread ring: a token passed around a ring of actors
+struct RingNode : ensemble::Actor {
+  ActorAddress next;
+  std::promise<void>* done = nullptr;
+  void process(Message& m) {
+    if (auto* n = m.get_if<ActorAddress>()) {
+      next = *n;
+      return;
+    }
+    std::int64_t hops = m.get<std::int64_t>();
+    if (hops == 0) {
+      done->set_value();
+      return;
+    }
+    tell(hops - 1, next);
+  }
+};
+std::uint64_t thread_ring(int actors, std::int64_t hops, std::size_t workers) {
+  Syndicate syn("ring", {.workers = workers});
+  std::promise<void> done;
+  std::vector<ActorAddress> ring;
+  for (int i = 0; i < actors; ++i) {
+    auto node = std::make_unique<RingNode>();
+    node->done = &done;
+    ring.push_back(syn.start_actor(std::move(node)));
+  }
+  for (int i = 0; i < actors; ++i) syn.tell(ring[static_cast<std::size_t>(i)], ring[static_cast<std::size_t>((i + 1) % actors)]);
+  syn.tell(ring[0], hops);
+  done.get_future().wait();
+  return static_cast<std::uint64_t>(hops) + 1;
+}
+
+// ---- counting: one producer thread per worker telling one counting actor
+struct Counter : ensemble::Actor {
+  std::int64_t seen = 0, expected;
+  std::promise<std::int64_t> done;
+  explicit Counter(std::int64_t e) : expected(e) {}
+  void process(Message& m) {
+    seen += m.get<std::int64_t>();
+    if (--expected == 0) done.set_value(seen);
+  }
+};
+std::uint64_t counting(std::int64_t per_producer, std::size_t producers, std::size_t workers) {
+  Syndicate syn("counting", {.workers = workers});
+  const auto total = per_producer * static_cast<std::int64_t>(producers);
+  auto owner = std::make_unique<Counter>(total);
+  auto result = owner->done.get_future();
+  auto counter = syn.start_actor(std::move(owner));
+  std::vector<std::thread> threads;
+  for (std::size_t p = 0; p < producers; ++p) {
+    threads.emplace_back([&] {
+      for (std::int64_t i = 0; i < per_producer; ++i) syn.tell(counter, std::int64_t{1});
+    });
+  }
+  for (auto& t : threads) t.join();
+  check(result.get() == total, "counting sum");
+  return static_cast<std::uint64_t>(total);
+}
+
+// ---- ask: an actor asks another from a Task handler, in a loop
+struct Echo : ensemble::Actor {
+  std::int64_t process(Message& m) { return m.get<std::int64_t>(); }
+};
+struct Asker : ensemble::Actor {
+  ActorAddress echo;
+  std::promise<std::int64_t> done;
+  ensemble::Task<> process(Message& m) {
+    const auto n = m.get<std::int64_t>();
+    std::int64_t sum = 0;
+    for (std::int64_t i = 0; i < n; ++i) sum += (co_await ask(i, echo)).get<std::int64_t>();
+    done.set_value(sum);
+  }
+};
+std::uint64_t ask_loop(std::int64_t n, std::size_t workers) {
+  Syndicate syn("ask", {.workers = workers});
+  auto owner = std::make_unique<Asker>();
+  owner->echo = syn.create_actor<Echo>();
+  auto result = owner->done.get_future();
+  auto asker = syn.start_actor(std::move(owner));
+  syn.tell(asker, n);
+  check(result.get() == n * (n - 1) / 2, "ask sum");
+  return static_cast<std::uint64_t>(n);
+}
+
+// ---- skynet: a 10-ary tree of actors down to `leaves` leaves, summing up
+struct Skynet : ensemble::Actor {
+  std::int64_t sum = 0;
+  int pending = 0;
+  ActorAddress reply_to;
+  std::promise<std::int64_t>* root_done = nullptr;
+  void process(Message& m) {
+    if (auto* job = m.get_if<std::pair<std::int64_t, std::int64_t>>()) {  // (first leaf, size)
+      reply_to = m.sender();
+      auto [first, size] = *job;
+      if (size == 1) {
+        finish(first);
+        return;
+      }
+      pending = 10;
+      const std::int64_t step = size / 10;
+      for (int i = 0; i < 10; ++i) tell(std::pair{first + i * step, step}, create_actor<Skynet>());
+      return;
+    }
+    sum += m.get<std::int64_t>();
+    if (--pending == 0) finish(sum);
+  }
+  // The tree stays up until the syndicate goes (its shutdown is part of the
+  // measured time): a node that stopped itself would send its parent a
+  // ChildActorExited that could arrive after the parent is gone.
+  void finish(std::int64_t value) {
+    if (root_done != nullptr) {
+      root_done->set_value(value);
+    } else {
+      tell(value, reply_to);
+    }
+  }
+};
+std::uint64_t skynet(std::int64_t leaves, std::size_t workers) {
+  Syndicate syn("skynet", {.workers = workers});
+  std::promise<std::int64_t> done;
+  auto root = std::make_unique<Skynet>();
+  root->root_done = &done;
+  auto addr = syn.start_actor(std::move(root));
+  syn.tell(addr, std::pair<std::int64_t, std::int64_t>{0, leaves});
+  check(done.get_future().get() == leaves * (leaves - 1) / 2, "skynet sum");
+  std::int64_t actors = 0;
+  for (std::int64_t level = leaves; level >= 1; level /= 10) actors += leaves / level;
+  return static_cast<std::uint64_t>(actors);
+}
+
+// ---- creation: idle actors created from a plain thread
+struct Idle : ensemble::Actor {
+  void process(Message&) {}
+};
+std::uint64_t create_idle(std::int64_t n, std::size_t workers) {
+  Syndicate syn("create", {.workers = workers});
+  std::vector<ActorAddress> actors;
+  actors.reserve(static_cast<std::size_t>(n));
+  for (std::int64_t i = 0; i < n; ++i) actors.push_back(syn.create_actor<Idle>());
+  check(syn.status().actor_count == static_cast<std::size_t>(n), "actor count");
+  return static_cast<std::uint64_t>(n);
+}
+
+}  // namespace
+
+std::vector<Workload> workloads(bool quick, std::size_t workers) {
+  const std::int64_t pp = quick ? 200'000 : 2'000'000;
+  const std::int64_t ring_hops = quick ? 500'000 : 10'000'000;
+  const std::int64_t count = quick ? 250'000 : 2'500'000;
+  const std::int64_t asks = quick ? 100'000 : 1'000'000;
+  const std::int64_t leaves = quick ? 100'000 : 1'000'000;
+  const std::int64_t idle = quick ? 100'000 : 1'000'000;
+  const std::size_t producers = workers;
+  auto n = [](std::int64_t v) { return std::to_string(v); };
+  return {
+      {"ping-pong (co-located)", "round trips=" + n(pp) + " workers=1", "msg",
+       [=] { return ping_pong(pp, 1); }},
+      {"ping-pong", "round trips=" + n(pp) + " workers=" + n(static_cast<std::int64_t>(workers)), "msg",
+       [=] { return ping_pong(pp, workers); }},
+      {"thread ring", "actors=503 hops=" + n(ring_hops), "msg",
+       [=] { return thread_ring(503, ring_hops, workers); }},
+      {"counting (N:1)", "producers=" + n(static_cast<std::int64_t>(producers)) + " each=" + n(count), "msg",
+       [=] { return counting(count, producers, workers); }},
+      {"ask round trip", "asks=" + n(asks), "ask", [=] { return ask_loop(asks, workers); }},
+      {"skynet", "leaves=" + n(leaves), "actor", [=] { return skynet(leaves, workers); }},
+      {"create idle actors", "actors=" + n(idle), "actor", [=] { return create_idle(idle, workers); }},
+  };
+}
+
+}  // namespace ensemble_bench
