@@ -63,6 +63,15 @@ TEST_CASE("D93 StatusRequest told to the system inbox from an endpoint is answer
   CHECK_FALSE(syn.receive(50ms).has_value());
 }
 
+TEST_CASE("D93 asking the system inbox StatusRequest gives SystemStatus") {
+  Syndicate syn("d93-ask");
+  Payload reply = syn.ask(syn.inbox_address(), ensemble::StatusRequest{}, 2s);
+  REQUIRE(reply.is<ensemble::SystemStatus>());
+  CHECK(reply.get<ensemble::SystemStatus>().name == "d93-ask");
+  CHECK(reply.get<ensemble::SystemStatus>().actor_count == 0);
+  CHECK_FALSE(syn.receive(50ms).has_value());
+}
+
 TEST_CASE("D93 syn.status() describes the syndicate") {
   Syndicate syn("d93-direct");
   auto s = syn.status();
