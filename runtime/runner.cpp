@@ -107,17 +107,25 @@ RunOutcome SyndicateCore::handle(Actor* a, detail::Envelope* env) {
     free_envelope(env);
     return RunOutcome::idle;
   }
-  detail::DispatchResult r;
-  try {
-    r = a->type_->dispatch(*a, m);
-  } catch (...) {
-    handler_failed(a, env, describe(std::current_exception()));
-    return RunOutcome::idle;
-  }
+  bool failed = false;
+  detail::DispatchResult r = dispatch_guarded(a, env, failed);
+  if (failed) return RunOutcome::idle;
   if (r.task) return start_task(a, env, r);
   if (r.reply.has_value()) reply(a, m, std::move(r.reply));
   free_envelope(env);
   return RunOutcome::idle;
+}
+
+detail::DispatchResult SyndicateCore::dispatch_guarded(Actor* a, detail::Envelope* env, bool& failed) {
+  // Returned by value straight into the caller's variable (no move-assign of
+  // the reply payload on the hot path).
+  try {
+    return a->type_->dispatch(*a, env->message);
+  } catch (...) {
+    failed = true;
+    handler_failed(a, env, describe(std::current_exception()));
+    return {};
+  }
 }
 
 RunOutcome SyndicateCore::start_task(Actor* a, detail::Envelope* env, detail::DispatchResult& r) {

@@ -89,6 +89,7 @@ class SyndicateCore {
  private:
   // runner.cpp
   RunOutcome handle(Actor* a, detail::Envelope* env);
+  detail::DispatchResult dispatch_guarded(Actor* a, detail::Envelope* env, bool& failed);
   RunOutcome start_task(Actor* a, detail::Envelope* env, detail::DispatchResult& r);
   RunOutcome drive_task(Actor* a, HandlerState& hs);
   void complete_task(Actor* a, HandlerState& hs);
