@@ -104,6 +104,12 @@ DeliveryResult SyndicateCore::tell(const ActorAddress& target, Message message) 
       return {};
     }
     case detail::CellKind::inbox:
+      // spark: an external inbox answers StatusRequest with SystemStatus itself.
+      if (message.is<StatusRequest>() && message.sender()) {
+        Message answer = make_message(status(), target);
+        answer.set_correlation_id(message.id());
+        return tell(message.sender(), std::move(answer));
+      }
       if (!static_cast<Inbox*>(cell)->deliver(message)) return fail(reasons::not_found);
       return {};
     case detail::CellKind::reply:
