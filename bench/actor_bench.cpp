@@ -156,6 +156,44 @@ void BM_NTo1_Counting(benchmark::State& state) {
 }
 BENCHMARK(BM_NTo1_Counting)->Arg(250000)->UseRealTime()->Unit(benchmark::kMillisecond);
 
+// ---------------------------------------------------------------- budget
+// Messages per activation: 64 actors, each with a full mailbox of `per`
+// messages queued before the workers see them, drained with the given budget.
+// A small budget re-queues the actor after every few messages; a large one lets
+// one busy actor hold its worker longer (fairness). Settles the default.
+struct Drain : ensemble::Actor {
+  std::atomic<std::int64_t>* left = nullptr;
+  std::promise<void>* done = nullptr;
+  void process(Message&) {
+    if (left->fetch_sub(1, std::memory_order_relaxed) == 1) done->set_value();
+  }
+};
+void BM_MessagesPerActivation(benchmark::State& state) {
+  const std::size_t budget = static_cast<std::size_t>(state.range(0));
+  const std::int64_t actors = 64, per = 4000;
+  Syndicate syn("bench", {.workers = 2, .messages_per_activation = budget});
+  std::atomic<std::int64_t> left{0};
+  std::vector<Drain*> raw;
+  std::vector<ActorAddress> addrs;
+  for (std::int64_t i = 0; i < actors; ++i) {
+    auto d = std::make_unique<Drain>();
+    d->left = &left;
+    raw.push_back(d.get());
+    addrs.push_back(syn.start_actor(std::move(d)));
+  }
+  for (auto _ : state) {
+    std::promise<void> done;
+    for (Drain* d : raw) d->done = &done;
+    left.store(actors * per);
+    for (std::int64_t k = 0; k < per; ++k) {
+      for (auto& a : addrs) syn.tell(a, k);
+    }
+    done.get_future().wait();
+  }
+  state.SetItemsProcessed(state.iterations() * actors * per);
+}
+BENCHMARK(BM_MessagesPerActivation)->Arg(1)->Arg(8)->Arg(64)->Arg(512)->UseRealTime()->Unit(benchmark::kMillisecond);
+
 // ---------------------------------------------------------------- ask
 struct Echo : ensemble::Actor {
   std::int64_t process(Message& m) { return m.get<std::int64_t>(); }
