@@ -32,12 +32,32 @@ std::uint64_t next_message_id() noexcept {
 // stores (the general cache's size-class arithmetic was ~50 instructions of a
 // ~500-instruction local tell; docs/performance.md).
 namespace {
+#if defined(__SANITIZE_ADDRESS__)
+// Under AddressSanitizer envelopes go straight to the heap, so a use after
+// free is reported rather than hidden by the cache.
+constexpr std::uint32_t envelope_cache_limit = 0;
+#else
 constexpr std::uint32_t envelope_cache_limit = 1024;
+#endif
 struct EnvelopeCache {
   detail::MailboxNode* head;  // linked through the mailbox link of dead envelopes
   std::uint32_t count;
+  bool reaper_armed;
 };
 ENSEMBLE_HOT_TLS EnvelopeCache envelope_cache{};
+
+// Returns the cached blocks when the thread exits; constructed on the first
+// cache insert only, so the hot path never touches its guard.
+struct EnvelopeReaper {
+  ~EnvelopeReaper() {
+    while (detail::MailboxNode* n = envelope_cache.head) {
+      envelope_cache.head = n->next_.load(std::memory_order_relaxed);  // thread-private
+      detail::pooled_free(n, sizeof(detail::Envelope));
+    }
+    envelope_cache.count = envelope_cache_limit;  // frees after this go to the heap
+  }
+};
+thread_local EnvelopeReaper envelope_reaper;
 
 void* take_envelope_block() {
   if (detail::MailboxNode* n = envelope_cache.head) {
@@ -59,6 +79,10 @@ detail::Envelope* new_envelope(Message&& m) {
 void free_envelope(detail::Envelope* e) noexcept {
   e->~Envelope();
   if (envelope_cache.count < envelope_cache_limit) {
+    if (!envelope_cache.reaper_armed) {
+      envelope_cache.reaper_armed = true;
+      (void)&envelope_reaper;  // constructs it: its destructor runs at thread exit
+    }
     // The block outlives the Envelope object: reuse its storage as a bare node.
     auto* n = ::new (static_cast<void*>(e)) detail::MailboxNode;
     n->next_.store(envelope_cache.head, std::memory_order_relaxed);  // relaxed: thread-private
