@@ -16,24 +16,17 @@
 
 #include <ensemble/ensemble.hpp>
 
+#include "tests/test_support.hpp"
+
 using namespace std::chrono_literals;
 using ensemble::ActorAddress;
 using ensemble::Message;
 using ensemble::Payload;
 using ensemble::Syndicate;
 
-namespace {
+using ensemble_test::wait_until;
 
-// Polls `pred` until it holds or `limit` passes; for conditions that must come true.
-template <class Pred>
-bool wait_until(Pred pred, std::chrono::milliseconds limit = 5s) {
-  auto deadline = std::chrono::steady_clock::now() + limit;
-  while (!pred()) {
-    if (std::chrono::steady_clock::now() > deadline) return false;
-    std::this_thread::sleep_for(1ms);
-  }
-  return true;
-}
+namespace {
 
 // A mutex-protected log of events, shared by actors and the test.
 class EventLog {

@@ -8,7 +8,7 @@
 
 #include <ensemble/detail/mailbox.hpp>
 
-#include "tests/test_scale.hpp"
+#include "tests/test_support.hpp"
 
 using ensemble::detail::Mailbox;
 using ensemble::detail::MailboxNode;

@@ -11,12 +11,16 @@
 
 #include <ensemble/ensemble.hpp>
 
-#include "tests/test_scale.hpp"
+#include "tests/test_support.hpp"
+
+#include "tests/test_support.hpp"
 
 using namespace std::chrono_literals;
 using ensemble::ActorAddress;
 using ensemble::Message;
 using ensemble::Syndicate;
+
+using ensemble_test::wait_until;
 
 namespace {
 
@@ -45,16 +49,6 @@ struct CheckingCounter : ensemble::Actor {
     inside.fetch_sub(1, std::memory_order_relaxed);
   }
 };
-
-template <class Pred>
-bool wait_until(Pred pred, std::chrono::seconds limit) {
-  auto deadline = std::chrono::steady_clock::now() + limit;
-  while (!pred()) {
-    if (std::chrono::steady_clock::now() > deadline) return false;
-    std::this_thread::sleep_for(1ms);
-  }
-  return true;
-}
 
 // An actor that forwards to the counter, so the stress also covers
 // worker-to-worker tells (LIFO slot, stealing), not only external submits.
