@@ -106,6 +106,7 @@ void SyndicateCore::shutdown() {
   system_inbox_->close();
   {
     std::lock_guard inboxes(inboxes_mutex_);
+    inboxes_closed_ = true;
     for (ActorAddress& in : inboxes_) static_cast<Inbox*>(in.cell())->close();
     inboxes_.clear();
   }
@@ -116,8 +117,11 @@ ActorAddress SyndicateCore::new_inbox() {
   auto* inbox = new Inbox(this, next_cell_id());
   ActorAddress address(inbox, ActorAddress::Adopt{});
   std::lock_guard lock(inboxes_mutex_);
-  if (shutdown_done_) inbox->close();
-  else inboxes_.push_back(address);
+  if (inboxes_closed_) {
+    inbox->close();  // made after shutdown: receive() returns at once
+  } else {
+    inboxes_.push_back(address);
+  }
   return address;
 }
 

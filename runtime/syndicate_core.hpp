@@ -128,8 +128,9 @@ class SyndicateCore {
   std::mutex shutdown_mutex_;
   bool shutdown_done_ = false;
   std::thread shutdown_thread_;  // when shutdown is asked from a worker
-  std::vector<ActorAddress> inboxes_;  // closed at shutdown
   std::mutex inboxes_mutex_;
+  std::vector<ActorAddress> inboxes_;  // [inboxes_mutex_] closed at shutdown
+  bool inboxes_closed_ = false;        // [inboxes_mutex_]
 };
 
 // Envelopes come from the calling thread's block cache (frame_pool.cpp).

@@ -4,6 +4,7 @@
 #include <chrono>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include <ensemble/ensemble.hpp>
 
@@ -29,4 +30,19 @@ TEST_CASE("D1 tell then receive, and ask, through an echo actor") {
   CHECK(reply->get<std::string>() == "echo:hello");
   ensemble::Payload answer = syn.ask(echo, "question", 2s);
   CHECK(answer.get<std::string>() == "echo:question");
+}
+
+TEST_CASE("listen() yields the system inbox's messages in order and ends at shutdown") {
+  Syndicate syn("listen");
+  ActorAddress echo = syn.create_actor<EchoActor>();
+  for (int i = 0; i < 3; ++i) syn.tell(echo, std::to_string(i));
+  std::vector<std::string> seen;
+  std::thread closer;
+  for (ensemble::Payload& p : syn.listen()) {
+    seen.push_back(p.get<std::string>());
+    if (seen.size() == 3) closer = std::thread([&] { syn.shutdown(); });
+  }
+  closer.join();
+  CHECK(seen == std::vector<std::string>{"echo:0", "echo:1", "echo:2"});
+  CHECK_FALSE(syn.receive(std::chrono::milliseconds(0)).has_value());
 }
