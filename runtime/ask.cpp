@@ -33,12 +33,14 @@ AskOperation::~AskOperation() {
   slot_->release();
 }
 
-void AskOperation::send() {
+void AskOperation::send(bool resume_actor) {
   if (timeout_ <= std::chrono::nanoseconds::zero()) {
     throw std::invalid_argument("ask timeout must be positive (got " + format_seconds(timeout_) +
                                 " seconds); pass no_timeout to wait without limit");
   }
-  slot_ = new ReplySlot(core_, core_->next_cell_id(), on_behalf_of_);
+  // Only a co_await parks the asking actor; get() (from plain code, or from a
+  // pre_start running on the creating thread) waits on the slot's futex.
+  slot_ = new ReplySlot(core_, core_->next_cell_id(), resume_actor ? on_behalf_of_ : ActorAddress());
   Message m = core_->make_message(std::move(request_), ActorAddress(slot_));
   if (timeout_ != no_timeout) slot_->arm_timer(core_->timers(), timeout_);
   DeliveryResult r = core_->tell(target_, std::move(m));
@@ -51,7 +53,7 @@ Payload AskOperation::get() {
         "ask(...).get() would block a worker thread; return Task<> from process() and co_await "
         "the ask");
   }
-  if (slot_ == nullptr) send();
+  if (slot_ == nullptr) send(false);
   slot_->wait();  // the done word, not the state: the winner writes the result in between
   return slot_->take(target_, timeout_);
 }
@@ -68,7 +70,7 @@ bool AskOperation::await_suspend(std::coroutine_handle<> h) {
   }
   runtime::HandlerState& hs = runtime::side_of(*self);
   hs.resume_at = h;
-  send();
+  send(true);
   // Undeliverable is known synchronously and wakes nobody: go on at once.
   // Any other finish (even one that already happened) woke us through the
   // hand-off word, so we must suspend and let drive_task resume us.

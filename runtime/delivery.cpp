@@ -123,7 +123,7 @@ DeliveryResult SyndicateCore::tell(const ActorAddress& target, Message message) 
         // registry: the queue entry needs its own reference (released in
         // run_stopped). `target` keeps it alive until then.
         if (a->has_flag(detail::flag_stopped)) a->retain();
-        scheduler_.schedule(a);
+        schedule(a);
       }
       return {};
     }
@@ -160,7 +160,7 @@ DeliveryResult SyndicateCore::tell(const ActorAddress& target, Payload&& content
   e->message.set_id(next_message_id());
   if (a->mailbox().push(e)) {
     if (a->has_flag(detail::flag_stopped)) a->retain();  // see tell(Message)
-    scheduler_.schedule(a);
+    schedule(a);
   }
   return {};
 }
@@ -171,7 +171,7 @@ void SyndicateCore::resume_actor(Actor* a) noexcept {
   // reply); acquire pairs with drive_task's CAS to "suspended", so the
   // re-scheduled worker sees everything the suspending worker wrote.
   if (hs.task_state.exchange(task_ready, std::memory_order_acq_rel) == task_suspended) {
-    scheduler_.schedule(a);
+    schedule(a);
   }
 }
 

@@ -82,7 +82,7 @@ ActorAddress SyndicateCore::start_actor(std::unique_ptr<Actor> actor, Actor* par
 
   auto stop_here = [&](const char* reason) {
     request_stop(a, reason, StopMode::silent);
-    if (run_actor(a) == RunOutcome::yield) scheduler_.schedule(a);
+    if (run_actor(a) == RunOutcome::yield) schedule(a);
   };
   // A shutdown that snapshotted the registry before our add would miss us;
   // the registry lock orders the two, so we see its flag here.
@@ -98,7 +98,7 @@ ActorAddress SyndicateCore::start_actor(std::unique_ptr<Actor> actor, Actor* par
   }
   // Mail (or a stop nudge) that arrived during pre_start keeps the token ours:
   // hand the actor to the pool.
-  if (!a->mailbox().try_mark_idle()) scheduler_.schedule(a);
+  if (!a->mailbox().try_mark_idle()) schedule(a);
   return address;
 }
 
@@ -118,6 +118,7 @@ bool SyndicateCore::request_stop(Actor* a, std::string reason, StopMode mode) {
 }
 
 void SyndicateCore::nudge(Actor* a, bool run_here) {
+  // The caller holds a reference to `a` (an address) for the whole call.
   // Take the token if the actor is idle. Otherwise its holder may be about to
   // go idle without having seen the flag; a control envelope settles that race
   // with the mailbox's own protocol: either the holder finds it (its
@@ -130,10 +131,14 @@ void SyndicateCore::nudge(Actor* a, bool run_here) {
     ours = a->mailbox().push(e);
   }
   if (!ours) return;
+  // The stop may have finished between our claim and now (the token holder
+  // saw the flag first): then we hold the token of a stopped actor, which the
+  // registry no longer keeps alive. Take the reference that run_stopped drops.
+  if (a->has_flag(detail::flag_stopped)) a->retain();
   if (run_here) {
-    if (run_actor(a) == RunOutcome::yield) scheduler_.schedule(a);
+    if (run_actor(a) == RunOutcome::yield) schedule(a);
   } else {
-    scheduler_.schedule(a);
+    schedule(a);
   }
 }
 
@@ -168,7 +173,11 @@ RunOutcome SyndicateCore::finish_stop(Actor* a) {
   if (mode == StopMode::notify_parent && a->parent_) {
     tell(a->parent_, make_message(ChildActorExited{self, std::move(reason)}, self));
   }
-  if (parent_done != nullptr) scheduler_.schedule(parent_done);
+  // A stopped child no longer needs its parent; keeping the reference would
+  // make a cycle with a parent that keeps its children's addresses (the usual
+  // pattern), and neither would ever be freed.
+  a->parent_ = ActorAddress();
+  if (parent_done != nullptr) schedule(parent_done);
   // seq_cst: pairs with the increment in stop_and_wait (Dekker): either it sees
   // STOPPED (set above) or we see it waiting.
   if (stop_waiters_.load(std::memory_order_seq_cst) > 0) {

@@ -50,6 +50,17 @@ void ReplySlot::fail(std::string reason) {
   done_.store(1, std::memory_order_release);  // pairs with wait()
 }
 
+void ReplySlot::reject(const char* reason) noexcept {
+  if (!finish(rejected)) return;
+  try {
+    failure_ = reason;
+  } catch (...) {
+    // Out of memory for a short string: the ask still fails, without the text.
+  }
+  disarm_timer(core_->timers());
+  wake();
+}
+
 void ReplySlot::cancel() noexcept {
   if (!finish(cancelled)) return;
   disarm_timer(core_->timers());
@@ -92,6 +103,7 @@ Payload ReplySlot::take(const ActorAddress& target, std::chrono::nanoseconds tim
     case timed_out:
       throw ActorTimeout("ask", timeout);
     case undeliverable:
+    case rejected:
       throw MessageDeliveryError(target.to_string(), failure_);
     case cancelled:
       throw ActorStopped("ask cancelled: the asking actor or the syndicate is stopping");

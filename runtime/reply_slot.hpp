@@ -33,14 +33,19 @@ namespace ensemble::runtime {
 
 class ReplySlot final : public detail::Cell, public Suspension {
  public:
-  enum State : std::uint32_t { waiting, replied, timed_out, cancelled, undeliverable };
+  // undeliverable: the request failed inside send() (the asker learns it
+  // synchronously, nobody is woken); rejected: it failed later (bounced by a
+  // stopped actor), and the waiter is woken like for a reply.
+  enum State : std::uint32_t { waiting, replied, timed_out, cancelled, undeliverable, rejected };
 
   ReplySlot(SyndicateCore* core, std::uint64_t id, ActorAddress waiter) noexcept;
 
   // The reply. False when the ask is already over (the caller dead-letters it).
   bool deliver(Message& m);
-  // The request could not be delivered.
+  // The request could not be delivered (synchronously, from send()).
   void fail(std::string reason);
+  // The request was bounced after it was queued (any thread).
+  void reject(const char* reason) noexcept;
   void cancel() noexcept override;
 
   // Arms the time-out (takes a reference for the timer).

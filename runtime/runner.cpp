@@ -2,6 +2,7 @@
 // by the thread that holds the actor's mailbox token.
 #include <exception>
 
+#include "runtime/reply_slot.hpp"
 #include "runtime/syndicate_core.hpp"
 
 namespace ensemble::runtime {
@@ -208,8 +209,12 @@ RunOutcome SyndicateCore::run_stopped(Actor* a) {
 
 void SyndicateCore::bounce(Actor* a, detail::Envelope* env) {
   if (env->control == 0) {
-    dead_letter(std::move(env->message), a->address(),
-                shut_down() ? reasons::shut_down : reasons::not_found);
+    const char* reason = shut_down() ? reasons::shut_down : reasons::not_found;
+    // An ask whose request bounces fails now rather than at its time-out.
+    if (detail::Cell* s = env->message.sender().cell(); s != nullptr && s->kind() == detail::CellKind::reply) {
+      static_cast<ReplySlot*>(s)->reject(reason);
+    }
+    dead_letter(std::move(env->message), a->address(), reason);
   }
   free_envelope(env);
 }

@@ -61,12 +61,16 @@ void Scheduler::start() {
 }
 
 void Scheduler::stop_threads() {
-  // release: pairs with the acquire loads in worker_main.
-  stopping_.store(true, std::memory_order_release);
+  // seq_cst: pairs with schedule() (see submitting_) and with the acquire
+  // loads in worker_main.
+  stopping_.store(true, std::memory_order_seq_cst);
   parking_.wake_all();
   for (auto& w : workers_) {
     if (w->thread.joinable()) w->thread.join();
   }
+  // acquire: pairs with the release decrement in schedule(); a submitter
+  // that missed stopping_ has enqueued by the time this reads zero.
+  while (submitting_.load(std::memory_order_acquire) != 0) cpu_relax();
 }
 
 std::vector<Actor*> Scheduler::collect_leftovers() {
@@ -89,16 +93,27 @@ int Scheduler::current_worker_index() const noexcept {
   return on_worker() ? static_cast<int>(current_worker->index) : -1;
 }
 
-void Scheduler::schedule(Actor* actor) noexcept {
+bool Scheduler::schedule(Actor* actor) noexcept {
   Worker* w = current_worker;
   if (w != nullptr && &w->sched == this) {
-    // The actor this worker just woke runs next; the one it displaces becomes
-    // stealable, so idle workers may be told.
+    // A worker runs until stop() joins it, and stop() collects its queues
+    // afterwards, so this path needs no stop check. The actor this worker just
+    // woke runs next; the one it displaces becomes stealable.
     if (Actor* displaced = std::exchange(w->lifo, actor)) push_back_local(*w, displaced, true);
-    return;
+    return true;
+  }
+  // seq_cst pair with stop_threads(): either we see stopping_ and keep the
+  // actor, or stop() sees us submitting and waits before collecting.
+  submitting_.fetch_add(1, std::memory_order_seq_cst);
+  if (stopping_.load(std::memory_order_seq_cst)) {
+    submitting_.fetch_sub(1, std::memory_order_release);
+    return false;
   }
   if (!injector_.enqueue(actor)) injector_out_of_memory();
   parking_.notify();
+  // release: stop() (acquire) then sees the enqueued actor.
+  submitting_.fetch_sub(1, std::memory_order_release);
+  return true;
 }
 
 void Scheduler::push_back_local(Worker& w, Actor* a, bool notify) {

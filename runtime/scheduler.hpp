@@ -70,8 +70,9 @@ class Scheduler {
   void stop(F&& leftover);
 
   // From any thread. On one of this pool's workers the actor goes to the LIFO
-  // slot; elsewhere to the injection queue.
-  void schedule(Actor* actor) noexcept;
+  // slot; elsewhere to the injection queue. Returns false, leaving the actor
+  // with the caller, once stop() has begun: nobody would run it any more.
+  bool schedule(Actor* actor) noexcept;
 
   // True on a worker thread of this scheduler.
   bool on_worker() const noexcept;
@@ -99,6 +100,10 @@ class Scheduler {
   moodycamel::ConcurrentQueue<Actor*> injector_;
   Parking parking_;
   std::atomic<bool> stopping_{false};
+  // External schedule() calls between their stopping_ check and their enqueue;
+  // stop() waits for them before it collects the leftovers (Dekker pairing
+  // with stopping_, both seq_cst).
+  std::atomic<std::uint32_t> submitting_{0};
   bool started_ = false;
 };
 

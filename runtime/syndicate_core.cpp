@@ -73,36 +73,56 @@ SyndicateCore::SyndicateCore(std::string name, SyndicateConfig config)
 
 SyndicateCore::~SyndicateCore() {
   shutdown();
-  if (shutdown_thread_.joinable()) shutdown_thread_.join();
+  // shutdown() returned with the state "done", which only the thread that ran
+  // it sets; if a handler had started that thread, it was assigned before
+  // (under the mutex), so it is visible here.
+  std::thread runner;
+  {
+    std::lock_guard lock(shutdown_mutex_);
+    runner = std::move(shutdown_thread_);
+  }
+  if (runner.joinable()) runner.join();
 }
 
+// Who runs the shutdown: the first caller. A plain thread runs it and later
+// plain callers wait for it. Actor code (a handler on a worker, or a hook run
+// by a stop on the shutting-down thread itself) never waits: it flags the
+// shutdown and, if nobody runs it yet, starts a thread to do it. Waiting there
+// would deadlock: the shutdown waits for that very actor to finish.
 void SyndicateCore::shutdown() {
-  if (scheduler_.on_worker()) {
-    // A handler cannot wait for every actor (itself included) to stop: flag
-    // the shutdown now and finish it on a thread of its own, joined by the
-    // destructor.
-    shut_down_.store(true, std::memory_order_release);  // pairs with shut_down()
-    std::lock_guard lock(shutdown_mutex_);
-    if (!shutdown_done_ && !shutdown_thread_.joinable()) {
-      shutdown_thread_ = std::thread([this] { shutdown(); });
+  shut_down_.store(true, std::memory_order_release);  // pairs with shut_down()
+  const bool from_actor = scheduler_.on_worker() || current_actor() != nullptr;
+  int expected = shutdown_idle;
+  // acq_rel: the winner's run is ordered after everything before this call;
+  // a loser that waits sees the run's effects through state_cv_ below.
+  const bool ours = shutdown_state_.compare_exchange_strong(expected, shutdown_running,
+                                                            std::memory_order_acq_rel);
+  if (from_actor) {
+    if (ours) {
+      std::lock_guard lock(shutdown_mutex_);
+      shutdown_thread_ = std::thread([this] { run_shutdown(); });
     }
     return;
   }
-  std::lock_guard lock(shutdown_mutex_);
-  if (shutdown_done_) return;
-  shut_down_.store(true, std::memory_order_release);  // pairs with shut_down()
+  if (ours) {
+    run_shutdown();
+    return;
+  }
+  std::unique_lock lock(shutdown_mutex_);
+  shutdown_done_cv_.wait(lock, [this] {
+    return shutdown_state_.load(std::memory_order_acquire) == shutdown_done;  // pairs with run_shutdown
+  });
+}
 
+void SyndicateCore::run_shutdown() {
   // Newest first; repeat in case an actor was being created concurrently
   // (start_actor sees the flag and stops it, but it may still be listed).
   for (auto actors = registry_.newest_first(); !actors.empty(); actors = registry_.newest_first()) {
     for (const ActorAddress& a : actors) stop_and_wait(a);
   }
   timers_.stop();  // pending wake-ups and ask time-outs are dropped
-  scheduler_.stop([this](Actor* a) {
-    // Stopped actors still bouncing late mail: finish that here.
-    while (run_actor(a) == RunOutcome::yield) {
-    }
-  });
+  // From here on, schedule() runs an actor on the caller (run_or_bounce).
+  scheduler_.stop([this](Actor* a) { run_here(a); });
   system_inbox_->close();
   {
     std::lock_guard inboxes(inboxes_mutex_);
@@ -110,7 +130,23 @@ void SyndicateCore::shutdown() {
     for (ActorAddress& in : inboxes_) static_cast<Inbox*>(in.cell())->close();
     inboxes_.clear();
   }
-  shutdown_done_ = true;
+  {
+    std::lock_guard lock(shutdown_mutex_);
+    // release: pairs with the acquire loads of waiting callers.
+    shutdown_state_.store(shutdown_done, std::memory_order_release);
+  }
+  shutdown_done_cv_.notify_all();
+}
+
+void SyndicateCore::schedule(Actor* a) noexcept {
+  if (!scheduler_.schedule(a)) run_here(a);
+}
+
+void SyndicateCore::run_here(Actor* a) noexcept {
+  // The pool is gone (shutdown): whoever holds the token finishes the job.
+  // After shutdown every actor is stopped, so this only bounces late mail;
+  // a push still in flight is waited for (its producer is about to link it).
+  while (run_actor(a) == RunOutcome::yield) cpu_relax();
 }
 
 ActorAddress SyndicateCore::new_inbox() {

@@ -51,6 +51,9 @@ class SyndicateCore {
   Message make_message(Payload content, ActorAddress sender);
   // Re-schedules an actor whose suspended handler can go on.
   void resume_actor(Actor* a) noexcept;
+  // Hands an actor whose token the caller holds to the pool, or, once the pool
+  // is stopped, runs it right here.
+  void schedule(Actor* a) noexcept;
 
   // --- actors (lifecycle.cpp) ---
   ActorAddress start_actor(std::unique_ptr<Actor> actor, Actor* parent);
@@ -104,6 +107,8 @@ class SyndicateCore {
   RunOutcome begin_stop(Actor* a);
   RunOutcome finish_stop(Actor* a);
   void stop_and_wait(const ActorAddress& addr);
+  void run_shutdown();
+  void run_here(Actor* a) noexcept;
 
   const std::string name_;
   std::string id_text_;
@@ -125,9 +130,13 @@ class SyndicateCore {
   std::condition_variable stopped_cv_;
   std::atomic<int> stop_waiters_{0};
 
+  static constexpr int shutdown_idle = 0;
+  static constexpr int shutdown_running = 1;
+  static constexpr int shutdown_done = 2;
+  std::atomic<int> shutdown_state_{shutdown_idle};
   std::mutex shutdown_mutex_;
-  bool shutdown_done_ = false;
-  std::thread shutdown_thread_;  // when shutdown is asked from a worker
+  std::condition_variable shutdown_done_cv_;
+  std::thread shutdown_thread_;  // [shutdown_mutex_] when a handler asked for the shutdown
   std::mutex inboxes_mutex_;
   std::vector<ActorAddress> inboxes_;  // [inboxes_mutex_] closed at shutdown
   bool inboxes_closed_ = false;        // [inboxes_mutex_]

@@ -45,7 +45,7 @@ class [[nodiscard]] AskOperation {
   Payload await_resume();
 
  private:
-  void send();
+  void send(bool resume_actor);
 
   runtime::SyndicateCore* core_;
   ActorAddress target_;
