@@ -19,6 +19,8 @@
 
 #include <ensemble/ensemble.hpp>
 
+#include "runtime/mailbox.hpp"
+
 using namespace std::chrono_literals;
 using ensemble::ActorAddress;
 using ensemble::Message;
@@ -30,8 +32,8 @@ namespace {
 // The floor a tell is measured against: a raw intrusive MPSC push + pop with
 // no scheduling, allocation or dispatch (the same Mailbox the actors use).
 void BM_Baseline_MailboxPushPop(benchmark::State& state) {
-  struct Node : ensemble::detail::MailboxNode {};
-  ensemble::detail::Mailbox box;
+  struct Node : ensemble::runtime::MailboxNode {};
+  ensemble::runtime::Mailbox box;
   box.try_acquire_idle();
   Node n;
   for (auto _ : state) {

@@ -24,12 +24,13 @@ Syndicate::~Syndicate() = default;  // the core's destructor shuts down
 
 const std::string& Syndicate::name() const noexcept { return core_->name(); }
 
-ActorAddress Syndicate::start_bound_actor(std::unique_ptr<Actor> actor) {
-  return core_->start_actor(std::move(actor), nullptr);
+ActorAddress Syndicate::start_storage(detail::ActorStorage storage) {
+  return core_->start_actor(storage, nullptr);
 }
 
 ActorAddress Syndicate::create_actor_from_spec(const ActorSpec& spec) {
-  return core_->start_actor(executors::make_actor(spec, *core_), nullptr);
+  return core_->start_actor(detail::ActorStorage{executors::make_actor(spec, *core_).release(), false, 0},
+                            nullptr);
 }
 
 DeliveryResult Syndicate::tell(const ActorAddress& target, Payload payload) {
@@ -59,7 +60,7 @@ ActorAddress Syndicate::inbox_address() const { return core_->system_inbox_addre
 bool Syndicate::stop(const ActorAddress& actor) {
   detail::Cell* c = actor.cell();
   if (c == nullptr || c->kind() != detail::CellKind::actor || c->core() != core_.get()) return false;
-  return core_->request_stop(static_cast<Actor*>(c), reasons::actor_stopped,
+  return core_->request_stop(static_cast<runtime::ActorCell*>(c), reasons::actor_stopped,
                              runtime::StopMode::notify_parent);
 }
 
@@ -113,15 +114,14 @@ std::optional<Message> Endpoint::receive_message(std::chrono::nanoseconds timeou
 
 // ---- Actor ----
 
-Actor::~Actor() {
-  // Only reachable once every reference is gone: the mailbox is idle and empty
-  // (a stopped actor releases its last reference only after bouncing its mail).
-  delete side_.load(std::memory_order_acquire);  // acquire: pairs with side_of's release
-}
+Actor::~Actor() = default;  // the runtime state lives in the cell, which outlives us
 
 ActorAddress Actor::address() const noexcept {
-  if (!started()) return {};
-  return ActorAddress(const_cast<Actor*>(this));
+  return cell_ != nullptr ? ActorAddress(cell_) : ActorAddress();
+}
+
+ActorAddress Actor::parent() const noexcept {
+  return cell_ != nullptr ? cell_->parent_ : ActorAddress();
 }
 
 std::string Actor::class_name() const {
@@ -129,7 +129,7 @@ std::string Actor::class_name() const {
 }
 
 void Actor::require_started(const char* api) const {
-  if (!started()) {
+  if (cell_ == nullptr) {
     throw ActorNotStartedError(std::string(api) + " needs a started actor (" + class_name() +
                                " is not started yet; helpers work from pre_start on)");
   }
@@ -137,42 +137,42 @@ void Actor::require_started(const char* api) const {
 
 DeliveryResult Actor::tell(Payload payload, const ActorAddress& target) {
   require_started("tell");
-  return core_->tell(target, std::move(payload), this);
+  return cell_->core()->tell(target, std::move(payload), cell_);
 }
 
 AskOperation Actor::ask(Payload payload, const ActorAddress& target,
                         std::chrono::nanoseconds timeout) {
   require_started("ask");
-  return AskOperation(core_, target, std::move(payload), timeout, address());
+  return AskOperation(cell_->core(), target, std::move(payload), timeout, ActorAddress(cell_));
 }
 
-ActorAddress Actor::adopt_child(std::unique_ptr<Actor> child) {
-  return core_->start_actor(std::move(child), this);
+ActorAddress Actor::adopt_child(detail::ActorStorage storage) {
+  return cell_->core()->start_actor(storage, cell_);
 }
 
 ActorAddress Actor::create_actor_from_spec(const ActorSpec& spec) {
   require_started("create_actor_from_spec");
-  return core_->start_actor(executors::make_actor(spec, *core_), this);
+  return adopt_child(detail::ActorStorage{executors::make_actor(spec, *cell_->core()).release(), false, 0});
 }
 
 void Actor::schedule_after(std::chrono::nanoseconds delay, Payload payload) {
   require_started("schedule_after");
-  core_->schedule_wakeup(this, delay, std::move(payload));
+  cell_->core()->schedule_wakeup(cell_, delay, std::move(payload));
 }
 
 void Actor::stop() {
   require_started("stop");
-  core_->request_stop(this, reasons::actor_stopped, runtime::StopMode::notify_parent);
+  cell_->core()->request_stop(cell_, reasons::actor_stopped, runtime::StopMode::notify_parent);
 }
 
 void Actor::syndicate_shutdown() {
   require_started("syndicate_shutdown");
-  core_->shutdown();
+  cell_->core()->shutdown();
 }
 
 Syndicate& Actor::syndicate() const {
   require_started("syndicate");
-  return *core_->owner;
+  return *cell_->core()->owner;
 }
 
 }  // namespace ensemble

@@ -7,6 +7,7 @@
 
 namespace ensemble {
 
+using runtime::ActorCell;
 using runtime::ReplySlot;
 
 AskOperation::AskOperation(runtime::SyndicateCore* core, ActorAddress target, Payload request,
@@ -61,7 +62,7 @@ Payload AskOperation::get() {
 bool AskOperation::await_ready() { return false; }
 
 bool AskOperation::await_suspend(std::coroutine_handle<> h) {
-  Actor* self = runtime::current_actor();
+  ActorCell* self = runtime::current_actor();
   if (self != nullptr && !on_behalf_of_) on_behalf_of_ = self->address();  // syndicate().ask in a handler
   if (self == nullptr || self->core() != core_ || self != on_behalf_of_.cell()) {
     throw SyndicateError(
@@ -85,7 +86,7 @@ bool AskOperation::await_suspend(std::coroutine_handle<> h) {
 }
 
 Payload AskOperation::await_resume() {
-  if (Actor* self = runtime::current_actor()) {
+  if (ActorCell* self = runtime::current_actor()) {
     runtime::HandlerState& hs = runtime::side_of(*self);
     runtime::SideLock lock(*self);
     if (hs.waiting_on == slot_) hs.waiting_on = nullptr;

@@ -40,7 +40,7 @@ constexpr std::uint32_t envelope_cache_limit = 0;
 constexpr std::uint32_t envelope_cache_limit = 1024;
 #endif
 struct EnvelopeCache {
-  detail::MailboxNode* head;  // linked through the mailbox link of dead envelopes
+  MailboxNode* head;  // linked through the mailbox link of dead envelopes
   std::uint32_t count;
   bool reaper_armed;
 };
@@ -50,9 +50,9 @@ ENSEMBLE_HOT_TLS EnvelopeCache envelope_cache{};
 // cache insert only, so the hot path never touches its guard.
 struct EnvelopeReaper {
   ~EnvelopeReaper() {
-    while (detail::MailboxNode* n = envelope_cache.head) {
+    while (MailboxNode* n = envelope_cache.head) {
       envelope_cache.head = n->next_.load(std::memory_order_relaxed);  // thread-private
-      detail::pooled_free(n, sizeof(detail::Envelope));
+      detail::pooled_free(n, sizeof(Envelope));
     }
     envelope_cache.count = envelope_cache_limit;  // frees after this go to the heap
   }
@@ -60,23 +60,23 @@ struct EnvelopeReaper {
 thread_local EnvelopeReaper envelope_reaper;
 
 void* take_envelope_block() {
-  if (detail::MailboxNode* n = envelope_cache.head) {
+  if (MailboxNode* n = envelope_cache.head) {
     // relaxed: the node is private to this thread while cached.
     envelope_cache.head = n->next_.load(std::memory_order_relaxed);
     --envelope_cache.count;
     return n;
   }
-  return detail::pooled_alloc(sizeof(detail::Envelope));
+  return detail::pooled_alloc(sizeof(Envelope));
 }
 }  // namespace
 
-detail::Envelope* new_envelope(Message&& m) {
-  auto* e = ::new (take_envelope_block()) detail::Envelope;  // default-init: no zeroing
+Envelope* new_envelope(Message&& m) {
+  auto* e = ::new (take_envelope_block()) Envelope;  // default-init: no zeroing
   e->message = std::move(m);
   return e;
 }
 
-void free_envelope(detail::Envelope* e) noexcept {
+void free_envelope(Envelope* e) noexcept {
   e->~Envelope();
   if (envelope_cache.count < envelope_cache_limit) {
     if (!envelope_cache.reaper_armed) {
@@ -84,13 +84,13 @@ void free_envelope(detail::Envelope* e) noexcept {
       (void)&envelope_reaper;  // constructs it: its destructor runs at thread exit
     }
     // The block outlives the Envelope object: reuse its storage as a bare node.
-    auto* n = ::new (static_cast<void*>(e)) detail::MailboxNode;
+    auto* n = ::new (static_cast<void*>(e)) MailboxNode;
     n->next_.store(envelope_cache.head, std::memory_order_relaxed);  // relaxed: thread-private
     envelope_cache.head = n;
     ++envelope_cache.count;
     return;
   }
-  detail::pooled_free(e, sizeof(detail::Envelope));
+  detail::pooled_free(e, sizeof(Envelope));
 }
 
 Message SyndicateCore::make_message(Payload content, ActorAddress sender) {
@@ -116,7 +116,7 @@ DeliveryResult SyndicateCore::tell(const ActorAddress& target, Message message) 
 
   switch (cell->kind()) {
     case detail::CellKind::actor: {
-      auto* a = static_cast<Actor*>(cell);
+      auto* a = static_cast<ActorCell*>(cell);
       if (a->has_flag(detail::flag_stopped)) return fail(reasons::not_found);
       if (a->mailbox().push(new_envelope(std::move(message)))) {
         // We hold the token now. A stopped actor is no longer kept alive by the
@@ -150,11 +150,11 @@ DeliveryResult SyndicateCore::tell(const ActorAddress& target, Payload&& content
       shut_down()) {
     return tell(target, make_message(std::move(content), ActorAddress(sender)));  // the slow path decides
   }
-  auto* a = static_cast<Actor*>(cell);
+  auto* a = static_cast<ActorCell*>(cell);
   if (a->has_flag(detail::flag_stopped)) {
     return tell(target, make_message(std::move(content), ActorAddress(sender)));
   }
-  auto* e = ::new (take_envelope_block()) detail::Envelope;  // default-init: no zeroing
+  auto* e = ::new (take_envelope_block()) Envelope;  // default-init: no zeroing
   e->message.content() = std::move(content);
   e->message.set_sender(ActorAddress(sender));
   e->message.set_id(next_message_id());
@@ -165,7 +165,7 @@ DeliveryResult SyndicateCore::tell(const ActorAddress& target, Payload&& content
   return {};
 }
 
-void SyndicateCore::resume_actor(Actor* a) noexcept {
+void SyndicateCore::resume_actor(ActorCell* a) noexcept {
   HandlerState& hs = side_of(*a);
   // acq_rel: release publishes what the completer stored for the task (the
   // reply); acquire pairs with drive_task's CAS to "suspended", so the

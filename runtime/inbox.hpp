@@ -18,10 +18,7 @@ namespace ensemble::runtime {
 
 class Inbox final : public detail::Cell {
  public:
-  Inbox(SyndicateCore* core, std::uint64_t id) noexcept : Cell(detail::CellKind::inbox) {
-    core_ = core;
-    id_ = id;
-  }
+  Inbox(SyndicateCore* core, std::uint64_t id) noexcept : Cell(detail::CellKind::inbox, core, id) {}
   // False once closed (the caller turns the message into a dead letter).
   bool deliver(Message& m);
   // nullopt on time-out or once closed and empty.

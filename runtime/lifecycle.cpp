@@ -20,7 +20,7 @@ namespace ensemble::runtime {
 
 struct WakeupTimer final : TimerService::Timer {
   SyndicateCore* core = nullptr;
-  Actor* actor = nullptr;  // one reference held
+  ActorCell* actor = nullptr;  // one reference held
   std::chrono::nanoseconds delay{};
   Payload payload;
   // [side lock of actor]
@@ -55,28 +55,49 @@ void unlink_wakeup(HandlerState& hs, WakeupTimer* t) noexcept {
 
 }  // namespace
 
-ActorAddress SyndicateCore::start_actor(std::unique_ptr<Actor> actor, Actor* parent) {
-  if (!actor) throw InvalidActorSpecError("no actor to start");
-  if (actor->has_flag(detail::flag_started)) {
-    // The instance belongs to the syndicate that started it; the caller's
-    // unique_ptr must not delete it.
-    Actor* running = actor.release();
-    throw ActorAlreadyStartedError("actor " + running->class_name() + " is already started");
+namespace {
+// Destroys an actor object that never got a cell (its start was refused).
+void discard(const detail::ActorStorage& storage) noexcept {
+  if (storage.in_block) {
+    storage.object->~Actor();
+    detail::free_actor_block(storage.object, storage.align);
+  } else {
+    delete storage.object;
   }
-  if (actor->type_ == nullptr) {
-    throw InvalidActorSpecError("actor class " + actor->class_name() +
+}
+}  // namespace
+
+ActorAddress SyndicateCore::start_actor(detail::ActorStorage storage, ActorCell* parent) {
+  Actor* object = storage.object;
+  if (object == nullptr) throw InvalidActorSpecError("no actor to start");
+  if (object->started()) {
+    // The instance belongs to the syndicate that started it; it must not be
+    // destroyed here.
+    throw ActorAlreadyStartedError("actor " + object->class_name() + " is already started");
+  }
+  if (object->type_ == nullptr) {
+    std::string name = object->class_name();
+    discard(storage);
+    throw InvalidActorSpecError("actor class " + name +
                                 " has no handler table: create it with create_actor<A>() or "
                                 "ActorSpec::of<A>()");
   }
-  if (shut_down()) throw SyndicateError("syndicate '" + name_ + "' is shut down");
+  if (shut_down()) {
+    discard(storage);
+    throw SyndicateError("syndicate '" + name_ + "' is shut down");
+  }
 
-  Actor* a = actor.release();  // its initial reference becomes the registry's
-  a->core_ = this;
-  a->id_ = next_cell_id();
+  // The cell heads the object's block, or stands alone for objects made with
+  // new. Its initial reference is the registry's.
+  ActorCell* a = storage.in_block
+                     ? ::new (static_cast<void*>(reinterpret_cast<char*>(object) -
+                                                 ActorCell::object_offset(storage.align)))
+                           ActorCell(this, next_cell_id(), storage)
+                     : new ActorCell(this, next_cell_id(), storage);
+  object->cell_ = a;
   if (parent != nullptr) a->parent_ = parent->address();
   // Hold the token while pre_start runs: mail that arrives meanwhile waits.
   a->mailbox().try_acquire_idle();
-  a->set_flag(detail::flag_started);
   registry_.add(a, parent);
   ActorAddress address(a);
 
@@ -91,7 +112,7 @@ ActorAddress SyndicateCore::start_actor(std::unique_ptr<Actor> actor, Actor* par
     throw SyndicateError("syndicate '" + name_ + "' is shut down");
   }
   try {
-    a->pre_start();
+    object->pre_start();
   } catch (...) {
     stop_here(reasons::pre_start_failed);
     throw;
@@ -102,7 +123,7 @@ ActorAddress SyndicateCore::start_actor(std::unique_ptr<Actor> actor, Actor* par
   return address;
 }
 
-bool SyndicateCore::request_stop(Actor* a, std::string reason, StopMode mode) {
+bool SyndicateCore::request_stop(ActorCell* a, std::string reason, StopMode mode) {
   HandlerState& hs = side_of(*a);
   {
     SideLock lock(*a);
@@ -117,7 +138,7 @@ bool SyndicateCore::request_stop(Actor* a, std::string reason, StopMode mode) {
   return true;
 }
 
-void SyndicateCore::nudge(Actor* a, bool run_here) {
+void SyndicateCore::nudge(ActorCell* a, bool run_here) {
   // The caller holds a reference to `a` (an address) for the whole call.
   // Take the token if the actor is idle. Otherwise its holder may be about to
   // go idle without having seen the flag; a control envelope settles that race
@@ -126,7 +147,7 @@ void SyndicateCore::nudge(Actor* a, bool run_here) {
   // token.
   bool ours = a->mailbox().try_acquire_idle();
   if (!ours) {
-    detail::Envelope* e = new_envelope(Message{});
+    Envelope* e = new_envelope(Message{});
     e->control = 1;
     ours = a->mailbox().push(e);
   }
@@ -142,21 +163,21 @@ void SyndicateCore::nudge(Actor* a, bool run_here) {
   }
 }
 
-RunOutcome SyndicateCore::begin_stop(Actor* a) {
+RunOutcome SyndicateCore::begin_stop(ActorCell* a) {
   HandlerState& hs = side_of(*a);
   hs.stopping = true;
   for (ActorAddress& child : registry_.children_for_stop(a)) {
-    request_stop(static_cast<Actor*>(child.cell()), reasons::parent_stopped, StopMode::parent_stops);
+    request_stop(static_cast<ActorCell*>(child.cell()), reasons::parent_stopped, StopMode::parent_stops);
   }
   if (!registry_.release_guard(a)) return RunOutcome::suspended;  // the last child re-schedules us
   return finish_stop(a);
 }
 
-RunOutcome SyndicateCore::finish_stop(Actor* a) {
+RunOutcome SyndicateCore::finish_stop(ActorCell* a) {
   HandlerState& hs = side_of(*a);
   cancel_wakeups(a);
   try {
-    a->post_stop();
+    a->object()->post_stop();
   } catch (...) {
     // post_stop runs during teardown; its failure cannot undo the stop.
   }
@@ -169,7 +190,7 @@ RunOutcome SyndicateCore::finish_stop(Actor* a) {
   }
   ActorAddress self = a->address();
   a->set_flag(detail::flag_stopped);
-  Actor* parent_done = registry_.remove(a);
+  ActorCell* parent_done = registry_.remove(a);
   if (mode == StopMode::notify_parent && a->parent_) {
     tell(a->parent_, make_message(ChildActorExited{self, std::move(reason)}, self));
   }
@@ -177,6 +198,9 @@ RunOutcome SyndicateCore::finish_stop(Actor* a) {
   // make a cycle with a parent that keeps its children's addresses (the usual
   // pattern), and neither would ever be freed.
   a->parent_ = ActorAddress();
+  // The object goes now: its destructor releases the addresses it kept (peers
+  // in a ring, children), so actors that point at each other are freed.
+  a->destroy_object();
   if (parent_done != nullptr) schedule(parent_done);
   // seq_cst: pairs with the increment in stop_and_wait (Dekker): either it sees
   // STOPPED (set above) or we see it waiting.
@@ -188,7 +212,7 @@ RunOutcome SyndicateCore::finish_stop(Actor* a) {
 }
 
 void SyndicateCore::stop_and_wait(const ActorAddress& addr) {
-  auto* a = static_cast<Actor*>(addr.cell());
+  auto* a = static_cast<ActorCell*>(addr.cell());
   if (a->has_flag(detail::flag_stopped)) return;
   HandlerState& hs = side_of(*a);
   bool claimed = false;
@@ -214,7 +238,7 @@ void SyndicateCore::stop_and_wait(const ActorAddress& addr) {
   stop_waiters_.fetch_sub(1, std::memory_order_relaxed);  // relaxed: only a hint for notifiers
 }
 
-void SyndicateCore::schedule_wakeup(Actor* a, std::chrono::nanoseconds delay, Payload payload) {
+void SyndicateCore::schedule_wakeup(ActorCell* a, std::chrono::nanoseconds delay, Payload payload) {
   auto* t = new WakeupTimer();
   t->core = this;
   t->actor = a;
@@ -236,7 +260,7 @@ void SyndicateCore::schedule_wakeup(Actor* a, std::chrono::nanoseconds delay, Pa
 }
 
 void SyndicateCore::fire_wakeup(WakeupTimer* t) noexcept {
-  Actor* a = t->actor;
+  ActorCell* a = t->actor;
   bool deliver;
   {
     HandlerState& hs = side_of(*a);
@@ -259,7 +283,7 @@ void SyndicateCore::fire_wakeup(WakeupTimer* t) noexcept {
 }
 
 void SyndicateCore::drop_wakeup(WakeupTimer* t) noexcept {
-  Actor* a = t->actor;
+  ActorCell* a = t->actor;
   {
     HandlerState& hs = side_of(*a);
     SideLock lock(*a);
@@ -274,7 +298,7 @@ void SyndicateCore::drop_wakeup(WakeupTimer* t) noexcept {
   delete t;
 }
 
-void SyndicateCore::cancel_wakeups(Actor* a) {
+void SyndicateCore::cancel_wakeups(ActorCell* a) {
   HandlerState& hs = side_of(*a);
   WakeupTimer* list;
   {

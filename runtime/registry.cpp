@@ -4,7 +4,7 @@
 
 namespace ensemble::runtime {
 
-void Registry::add(Actor* a, Actor* parent) {
+void Registry::add(ActorCell* a, ActorCell* parent) {
   std::lock_guard lock(mutex_);
   a->reg_prev_ = tail_;
   a->reg_next_ = nullptr;
@@ -23,7 +23,7 @@ void Registry::add(Actor* a, Actor* parent) {
   }
 }
 
-Actor* Registry::remove(Actor* a) {
+ActorCell* Registry::remove(ActorCell* a) {
   std::lock_guard lock(mutex_);
   if (a->reg_prev_ != nullptr) {
     a->reg_prev_->reg_next_ = a->reg_next_;
@@ -38,7 +38,7 @@ Actor* Registry::remove(Actor* a) {
   a->reg_prev_ = a->reg_next_ = nullptr;
   --size_;
 
-  auto* parent = static_cast<Actor*>(a->parent_.cell());
+  auto* parent = static_cast<ActorCell*>(a->parent_.cell());
   if (parent == nullptr) return nullptr;
   if (a->prev_sibling_ != nullptr) {
     a->prev_sibling_->next_sibling_ = a->next_sibling_;
@@ -55,16 +55,16 @@ Actor* Registry::remove(Actor* a) {
   return nullptr;
 }
 
-std::vector<ActorAddress> Registry::children_for_stop(Actor* a) {
+std::vector<ActorAddress> Registry::children_for_stop(ActorCell* a) {
   HandlerState& s = side_of(*a);
   std::lock_guard lock(mutex_);
   std::vector<ActorAddress> out;
-  for (Actor* c = a->first_child_; c != nullptr; c = c->next_sibling_) out.emplace_back(c);
+  for (ActorCell* c = a->first_child_; c != nullptr; c = c->next_sibling_) out.emplace_back(c);
   s.children_pending = out.size() + 1;
   return out;
 }
 
-bool Registry::release_guard(Actor* a) {
+bool Registry::release_guard(ActorCell* a) {
   HandlerState& s = side_of(*a);
   std::lock_guard lock(mutex_);
   return --s.children_pending == 0;
@@ -74,7 +74,7 @@ std::vector<ActorAddress> Registry::newest_first() {
   std::lock_guard lock(mutex_);
   std::vector<ActorAddress> out;
   out.reserve(size_);
-  for (Actor* a = tail_; a != nullptr; a = a->reg_prev_) out.emplace_back(a);
+  for (ActorCell* a = tail_; a != nullptr; a = a->reg_prev_) out.emplace_back(a);
   return out;
 }
 

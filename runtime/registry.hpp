@@ -18,24 +18,24 @@ namespace ensemble::runtime {
 class Registry {
  public:
   // Links `a` at the end of the creation order and under `parent` (may be null).
-  void add(Actor* a, Actor* parent);
+  void add(ActorCell* a, ActorCell* parent);
   // Unlinks `a`. If its parent is stopping and waiting for its children, counts
   // this one off and returns the parent when it was the last (the caller must
   // then schedule the parent); null otherwise.
-  Actor* remove(Actor* a);
+  ActorCell* remove(ActorCell* a);
   // The children of `a`, and marks `a` as waiting for all of them (+1 for the
   // caller's own guard, released by release_guard).
-  std::vector<ActorAddress> children_for_stop(Actor* a);
+  std::vector<ActorAddress> children_for_stop(ActorCell* a);
   // Drops the caller's guard; true when no child is left to wait for.
-  bool release_guard(Actor* a);
+  bool release_guard(ActorCell* a);
   // Every live actor, newest first (the shutdown order).
   std::vector<ActorAddress> newest_first();
   std::size_t size() const;
 
  private:
   mutable std::mutex mutex_;
-  Actor* head_ = nullptr;  // oldest
-  Actor* tail_ = nullptr;  // newest
+  ActorCell* head_ = nullptr;  // oldest
+  ActorCell* tail_ = nullptr;  // newest
   std::size_t size_ = 0;
 };
 

@@ -9,9 +9,7 @@
 namespace ensemble::runtime {
 
 ReplySlot::ReplySlot(SyndicateCore* core, std::uint64_t id, ActorAddress waiter) noexcept
-    : Cell(detail::CellKind::reply), waiter_(std::move(waiter)) {
-  core_ = core;
-  id_ = id;
+    : Cell(detail::CellKind::reply, core, id), waiter_(std::move(waiter)) {
   timer_.slot = this;
 }
 
@@ -25,7 +23,7 @@ bool ReplySlot::finish(State outcome) noexcept {
 
 void ReplySlot::wake() noexcept {
   if (waiter_) {
-    core_->resume_actor(static_cast<Actor*>(waiter_.cell()));
+    core_->resume_actor(static_cast<ActorCell*>(waiter_.cell()));
     return;
   }
   // release: pairs with the acquire load in wait(); the waiter sees result_.

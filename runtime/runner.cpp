@@ -8,17 +8,17 @@
 namespace ensemble::runtime {
 
 namespace {
-ENSEMBLE_HOT_TLS Actor* running_actor = nullptr;
+ENSEMBLE_HOT_TLS ActorCell* running_actor = nullptr;
 
 class RunningScope {
  public:
-  explicit RunningScope(Actor* a) noexcept : saved_(std::exchange(running_actor, a)) {}
+  explicit RunningScope(ActorCell* a) noexcept : saved_(std::exchange(running_actor, a)) {}
   ~RunningScope() { running_actor = saved_; }
   RunningScope(const RunningScope&) = delete;
   RunningScope& operator=(const RunningScope&) = delete;
 
  private:
-  Actor* saved_;
+  ActorCell* saved_;
 };
 
 std::string describe(std::exception_ptr e) {
@@ -32,9 +32,9 @@ std::string describe(std::exception_ptr e) {
 }
 }  // namespace
 
-Actor* current_actor() noexcept { return running_actor; }
+ActorCell* current_actor() noexcept { return running_actor; }
 
-HandlerState& side_of(Actor& a) {
+HandlerState& side_of(ActorCell& a) {
   // acquire: pairs with the release CAS below, so the state is seen initialised.
   HandlerState* s = a.side_.load(std::memory_order_acquire);
   if (s != nullptr) return *s;
@@ -48,7 +48,7 @@ HandlerState& side_of(Actor& a) {
   return *s;
 }
 
-void lock_side(Actor& a) noexcept {
+void lock_side(ActorCell& a) noexcept {
   // acquire: pairs with the release in unlock_side; the lock's critical
   // sections are a few instructions, so spinning beats sleeping.
   while ((a.set_flag(detail::flag_side_lock) & detail::flag_side_lock) != 0) {
@@ -56,13 +56,13 @@ void lock_side(Actor& a) noexcept {
   }
 }
 
-void unlock_side(Actor& a) noexcept { a.clear_flag(detail::flag_side_lock); }
+void unlock_side(ActorCell& a) noexcept { a.clear_flag(detail::flag_side_lock); }
 
-RunOutcome SyndicateCore::run_entry(void* self, Actor* a) {
+RunOutcome SyndicateCore::run_entry(void* self, ActorCell* a) {
   return static_cast<SyndicateCore*>(self)->run_actor(a);
 }
 
-RunOutcome SyndicateCore::run_actor(Actor* a) {
+RunOutcome SyndicateCore::run_actor(ActorCell* a) {
   RunningScope scope(a);
   if (a->has_flag(detail::flag_stopped)) return run_stopped(a);
   // acquire: pairs with the release in side_of.
@@ -74,10 +74,10 @@ RunOutcome SyndicateCore::run_actor(Actor* a) {
     }
     if (hs->stopping) return finish_stop(a);  // the last child finished stopping
   }
-  detail::Mailbox& box = a->mailbox();
+  Mailbox& box = a->mailbox();
   for (std::size_t n = 0; n < config_.messages_per_activation; ++n) {
     if (a->has_flag(detail::flag_stop_requested)) return begin_stop(a);
-    detail::MailboxNode* node = box.pop();
+    MailboxNode* node = box.pop();
     if (node == nullptr) {
       // Once the mailbox is idle the actor is no longer ours: another thread
       // may take the token, stop it and free it. Touch nothing after this.
@@ -85,21 +85,21 @@ RunOutcome SyndicateCore::run_actor(Actor* a) {
       node = box.pop();
       if (node == nullptr) return RunOutcome::yield;  // a push is in flight (mailbox P4)
     }
-    if (handle(a, static_cast<detail::Envelope*>(node)) == RunOutcome::suspended) {
+    if (handle(a, static_cast<Envelope*>(node)) == RunOutcome::suspended) {
       return RunOutcome::suspended;
     }
   }
   return RunOutcome::yield;
 }
 
-RunOutcome SyndicateCore::handle(Actor* a, detail::Envelope* env) {
+RunOutcome SyndicateCore::handle(ActorCell* a, Envelope* env) {
   if (env->control != 0) {  // a stop nudge: the flag check at the loop's top acts on it
     free_envelope(env);
     return RunOutcome::idle;
   }
   Message& m = env->message;
   if (m.is<StatusRequest>()) {
-    reply(a, m, ActorStatus{a->class_name(), a->address().to_string()});
+    reply(a, m, ActorStatus{a->object()->class_name(), a->address().to_string()});
     free_envelope(env);
     return RunOutcome::idle;
   }
@@ -117,11 +117,11 @@ RunOutcome SyndicateCore::handle(Actor* a, detail::Envelope* env) {
   return RunOutcome::idle;
 }
 
-detail::DispatchResult SyndicateCore::dispatch_guarded(Actor* a, detail::Envelope* env, bool& failed) {
+detail::DispatchResult SyndicateCore::dispatch_guarded(ActorCell* a, Envelope* env, bool& failed) {
   // Returned by value straight into the caller's variable (no move-assign of
   // the reply payload on the hot path).
   try {
-    return a->type_->dispatch(*a, env->message);
+    return a->type()->dispatch(*a->object(), env->message);
   } catch (...) {
     failed = true;
     handler_failed(a, env, describe(std::current_exception()));
@@ -129,7 +129,7 @@ detail::DispatchResult SyndicateCore::dispatch_guarded(Actor* a, detail::Envelop
   }
 }
 
-RunOutcome SyndicateCore::start_task(Actor* a, detail::Envelope* env, detail::DispatchResult& r) {
+RunOutcome SyndicateCore::start_task(ActorCell* a, Envelope* env, detail::DispatchResult& r) {
   HandlerState& hs = side_of(*a);
   hs.task = r.task;
   hs.resume_at = r.task;
@@ -139,7 +139,7 @@ RunOutcome SyndicateCore::start_task(Actor* a, detail::Envelope* env, detail::Di
   return drive_task(a, hs);
 }
 
-RunOutcome SyndicateCore::drive_task(Actor* a, HandlerState& hs) {
+RunOutcome SyndicateCore::drive_task(ActorCell* a, HandlerState& hs) {
   for (;;) {
     hs.resume_at.resume();
     if (hs.task.done()) {
@@ -158,9 +158,9 @@ RunOutcome SyndicateCore::drive_task(Actor* a, HandlerState& hs) {
   }
 }
 
-void SyndicateCore::complete_task(Actor* a, HandlerState& hs) {
+void SyndicateCore::complete_task(ActorCell* a, HandlerState& hs) {
   std::coroutine_handle<> task = std::exchange(hs.task, {});
-  detail::Envelope* env = std::exchange(hs.envelope, nullptr);
+  Envelope* env = std::exchange(hs.envelope, nullptr);
   Payload result;
   std::exception_ptr failure;
   try {
@@ -177,37 +177,37 @@ void SyndicateCore::complete_task(Actor* a, HandlerState& hs) {
   free_envelope(env);
 }
 
-void SyndicateCore::reply(Actor* a, const Message& request, Payload content) {
+void SyndicateCore::reply(ActorCell* a, const Message& request, Payload content) {
   if (!request.sender()) return;
   Message m = make_message(std::move(content), a->address());
   m.set_correlation_id(request.id());
   tell(request.sender(), std::move(m));
 }
 
-void SyndicateCore::handler_failed(Actor* a, detail::Envelope* env, const std::string& what) {
+void SyndicateCore::handler_failed(ActorCell* a, Envelope* env, const std::string& what) {
   dead_letter(std::move(env->message), a->address(),
               std::string(reasons::handler_failed) + ": " + what);
   free_envelope(env);
   request_stop(a, reasons::handler_failed, StopMode::notify_parent);
 }
 
-RunOutcome SyndicateCore::run_stopped(Actor* a) {
+RunOutcome SyndicateCore::run_stopped(ActorCell* a) {
   // A stopped actor holds its token only to bounce late mail; the token
   // holder also holds one reference, dropped when the mailbox goes idle.
-  detail::Mailbox& box = a->mailbox();
+  Mailbox& box = a->mailbox();
   for (;;) {
-    while (detail::MailboxNode* node = box.pop()) bounce(a, static_cast<detail::Envelope*>(node));
+    while (MailboxNode* node = box.pop()) bounce(a, static_cast<Envelope*>(node));
     if (box.try_mark_idle()) {
       a->release();
       return RunOutcome::idle;
     }
-    detail::MailboxNode* node = box.pop();
+    MailboxNode* node = box.pop();
     if (node == nullptr) return RunOutcome::yield;  // a push is in flight
-    bounce(a, static_cast<detail::Envelope*>(node));
+    bounce(a, static_cast<Envelope*>(node));
   }
 }
 
-void SyndicateCore::bounce(Actor* a, detail::Envelope* env) {
+void SyndicateCore::bounce(ActorCell* a, Envelope* env) {
   if (env->control == 0) {
     const char* reason = shut_down() ? reasons::shut_down : reasons::not_found;
     // An ask whose request bounces fails now rather than at its time-out.

@@ -12,8 +12,8 @@ struct Scheduler::Worker {
 
   Scheduler& sched;
   std::size_t index;
-  RunQueue<Actor*, ring_capacity> ring;
-  Actor* lifo = nullptr;
+  RunQueue<ActorCell*, ring_capacity> ring;
+  ActorCell* lifo = nullptr;
   unsigned lifo_streak = 0;
   std::uint32_t tick = 0;
   bool searching = false;
@@ -73,14 +73,14 @@ void Scheduler::stop_threads() {
   while (submitting_.load(std::memory_order_acquire) != 0) cpu_relax();
 }
 
-std::vector<Actor*> Scheduler::collect_leftovers() {
-  std::vector<Actor*> out;
+std::vector<ActorCell*> Scheduler::collect_leftovers() {
+  std::vector<ActorCell*> out;
   for (auto& w : workers_) {
     if (w->lifo != nullptr) out.push_back(std::exchange(w->lifo, nullptr));
     // The workers are joined, so this thread may act as every ring's owner.
-    while (Actor* a = w->ring.pop()) out.push_back(a);
+    while (ActorCell* a = w->ring.pop()) out.push_back(a);
   }
-  Actor* a = nullptr;
+  ActorCell* a = nullptr;
   while (injector_.try_dequeue(a)) out.push_back(a);
   return out;
 }
@@ -93,13 +93,13 @@ int Scheduler::current_worker_index() const noexcept {
   return on_worker() ? static_cast<int>(current_worker->index) : -1;
 }
 
-bool Scheduler::schedule(Actor* actor) noexcept {
+bool Scheduler::schedule(ActorCell* actor) noexcept {
   Worker* w = current_worker;
   if (w != nullptr && &w->sched == this) {
     // A worker runs until stop() joins it, and stop() collects its queues
     // afterwards, so this path needs no stop check. The actor this worker just
     // woke runs next; the one it displaces becomes stealable.
-    if (Actor* displaced = std::exchange(w->lifo, actor)) push_back_local(*w, displaced, true);
+    if (ActorCell* displaced = std::exchange(w->lifo, actor)) push_back_local(*w, displaced, true);
     return true;
   }
   // seq_cst pair with stop_threads(): either we see stopping_ and keep the
@@ -116,17 +116,17 @@ bool Scheduler::schedule(Actor* actor) noexcept {
   return true;
 }
 
-void Scheduler::push_back_local(Worker& w, Actor* a, bool notify) {
-  w.ring.push_or_overflow(a, [&](Actor** items, std::size_t n) {
+void Scheduler::push_back_local(Worker& w, ActorCell* a, bool notify) {
+  w.ring.push_or_overflow(a, [&](ActorCell** items, std::size_t n) {
     if (!injector_.enqueue_bulk(w.producer, items, n)) injector_out_of_memory();
   });
   if (notify) parking_.notify();
 }
 
-Actor* Scheduler::take_injected(Worker& w) {
+ActorCell* Scheduler::take_injected(Worker& w) {
   // Take a batch: one to run now, the rest into the ring where they are cheap
   // to pop and can be stolen.
-  Actor* batch[16];
+  ActorCell* batch[16];
   std::size_t n = injector_.try_dequeue_bulk(w.consumer, batch, 16);
   if (n == 0) return nullptr;
   for (std::size_t i = 1; i < n; ++i) push_back_local(w, batch[i], false);
@@ -134,19 +134,19 @@ Actor* Scheduler::take_injected(Worker& w) {
   return batch[0];
 }
 
-Actor* Scheduler::steal(Worker& w) {
+ActorCell* Scheduler::steal(Worker& w) {
   const std::size_t n = workers_.size();
   if (n < 2) return nullptr;
   std::size_t start = w.next_random() % n;
   for (std::size_t k = 0; k < n; ++k) {
     Worker& victim = *workers_[(start + k) % n];
     if (&victim == &w) continue;
-    if (Actor* a = victim.ring.steal_into(w.ring)) return a;
+    if (ActorCell* a = victim.ring.steal_into(w.ring)) return a;
   }
   return nullptr;
 }
 
-Actor* Scheduler::find_work(Worker& w) {
+ActorCell* Scheduler::find_work(Worker& w) {
   ++w.tick;
   if (w.lifo != nullptr) {
     if (w.lifo_streak < lifo_streak_limit) {
@@ -160,10 +160,10 @@ Actor* Scheduler::find_work(Worker& w) {
   }
   w.lifo_streak = 0;
   if (w.tick % injector_interval == 0) {
-    if (Actor* a = take_injected(w)) return a;
+    if (ActorCell* a = take_injected(w)) return a;
   }
-  if (Actor* a = w.ring.pop()) return a;
-  if (Actor* a = take_injected(w)) return a;
+  if (ActorCell* a = w.ring.pop()) return a;
+  if (ActorCell* a = take_injected(w)) return a;
 
   if (!w.searching) {
     if (!parking_.try_become_searcher()) return nullptr;
@@ -172,8 +172,8 @@ Actor* Scheduler::find_work(Worker& w) {
   // A few rounds before giving up: work often appears within microseconds of
   // the last message, and parking then waking costs tens of microseconds.
   for (int round = 0; round < 8; ++round) {
-    if (Actor* a = steal(w)) return a;
-    if (Actor* a = take_injected(w)) return a;
+    if (ActorCell* a = steal(w)) return a;
+    if (ActorCell* a = take_injected(w)) return a;
     for (int i = 0; i < 32; ++i) cpu_relax();
   }
   return nullptr;
@@ -187,7 +187,7 @@ bool Scheduler::has_work_anywhere() const noexcept {
   return false;
 }
 
-void Scheduler::run_one(Worker& w, Actor* a) {
+void Scheduler::run_one(Worker& w, ActorCell* a) {
   if (w.searching) {
     // Found work: stop searching, and if we were the last searcher let the next
     // sleeper look for the rest (the burst fans out one worker at a time).
@@ -208,7 +208,7 @@ void Scheduler::worker_main(Worker& w) {
   current_worker = &w;
   // acquire: pairs with the release store in stop_threads.
   while (!stopping_.load(std::memory_order_acquire)) {
-    if (Actor* a = find_work(w)) {
+    if (ActorCell* a = find_work(w)) {
       run_one(w, a);
       continue;
     }

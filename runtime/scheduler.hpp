@@ -38,11 +38,9 @@
 #include "runtime/parking.hpp"
 #include "runtime/run_queue.hpp"
 
-namespace ensemble {
-class Actor;
-}
-
 namespace ensemble::runtime {
+
+class ActorCell;
 
 // What running an actor for one activation left it in.
 enum class RunOutcome {
@@ -53,7 +51,7 @@ enum class RunOutcome {
 
 class Scheduler {
  public:
-  using RunFn = RunOutcome (*)(void* context, Actor* actor);
+  using RunFn = RunOutcome (*)(void* context, ActorCell* actor);
 
   static constexpr std::uint32_t ring_capacity = 256;
   static constexpr unsigned lifo_streak_limit = 3;
@@ -72,7 +70,7 @@ class Scheduler {
   // From any thread. On one of this pool's workers the actor goes to the LIFO
   // slot; elsewhere to the injection queue. Returns false, leaving the actor
   // with the caller, once stop() has begun: nobody would run it any more.
-  bool schedule(Actor* actor) noexcept;
+  bool schedule(ActorCell* actor) noexcept;
 
   // True on a worker thread of this scheduler.
   bool on_worker() const noexcept;
@@ -85,19 +83,19 @@ class Scheduler {
 
  private:
   void worker_main(Worker& w);
-  Actor* find_work(Worker& w);
-  Actor* steal(Worker& w);
-  Actor* take_injected(Worker& w);
-  void push_back_local(Worker& w, Actor* a, bool notify);
-  void run_one(Worker& w, Actor* a);
+  ActorCell* find_work(Worker& w);
+  ActorCell* steal(Worker& w);
+  ActorCell* take_injected(Worker& w);
+  void push_back_local(Worker& w, ActorCell* a, bool notify);
+  void run_one(Worker& w, ActorCell* a);
   bool has_work_anywhere() const noexcept;
   void stop_threads();
-  std::vector<Actor*> collect_leftovers();
+  std::vector<ActorCell*> collect_leftovers();
 
   RunFn run_;
   void* context_;
   std::vector<std::unique_ptr<Worker>> workers_;
-  moodycamel::ConcurrentQueue<Actor*> injector_;
+  moodycamel::ConcurrentQueue<ActorCell*> injector_;
   Parking parking_;
   std::atomic<bool> stopping_{false};
   // External schedule() calls between their stopping_ check and their enqueue;
@@ -110,7 +108,7 @@ class Scheduler {
 template <class F>
 void Scheduler::stop(F&& leftover) {
   stop_threads();
-  for (Actor* a : collect_leftovers()) leftover(a);
+  for (ActorCell* a : collect_leftovers()) leftover(a);
 }
 
 }  // namespace ensemble::runtime

@@ -17,6 +17,9 @@
 #include <ensemble/actor.hpp>
 #include <ensemble/message.hpp>
 
+#include "runtime/actor_cell.hpp"
+#include "runtime/envelope.hpp"
+
 #include "runtime/atomics.hpp"
 
 namespace ensemble::runtime {
@@ -52,7 +55,7 @@ struct HandlerState {
   std::coroutine_handle<> task;
   std::coroutine_handle<> resume_at;  // the innermost suspended coroutine
   Payload (*finish)(std::coroutine_handle<>) = nullptr;
-  detail::Envelope* envelope = nullptr;  // the message the task handles
+  Envelope* envelope = nullptr;  // the message the task handles
   std::atomic<std::uint32_t> task_state{task_running};
 
   // [side lock]
@@ -70,23 +73,23 @@ struct HandlerState {
 };
 
 // Returns the actor's side state, creating it if needed (any thread).
-HandlerState& side_of(Actor& a);
+HandlerState& side_of(ActorCell& a);
 
-void lock_side(Actor& a) noexcept;
-void unlock_side(Actor& a) noexcept;
+void lock_side(ActorCell& a) noexcept;
+void unlock_side(ActorCell& a) noexcept;
 
 class SideLock {
  public:
-  explicit SideLock(Actor& a) noexcept : a_(a) { lock_side(a_); }
+  explicit SideLock(ActorCell& a) noexcept : a_(a) { lock_side(a_); }
   ~SideLock() { unlock_side(a_); }
   SideLock(const SideLock&) = delete;
   SideLock& operator=(const SideLock&) = delete;
 
  private:
-  Actor& a_;
+  ActorCell& a_;
 };
 
 // The actor whose handler runs on this thread right now, or null.
-Actor* current_actor() noexcept;
+ActorCell* current_actor() noexcept;
 
 }  // namespace ensemble::runtime

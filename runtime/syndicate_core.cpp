@@ -122,7 +122,7 @@ void SyndicateCore::run_shutdown() {
   }
   timers_.stop();  // pending wake-ups and ask time-outs are dropped
   // From here on, schedule() runs an actor on the caller (run_or_bounce).
-  scheduler_.stop([this](Actor* a) { run_here(a); });
+  scheduler_.stop([this](ActorCell* a) { run_here(a); });
   system_inbox_->close();
   {
     std::lock_guard inboxes(inboxes_mutex_);
@@ -138,11 +138,11 @@ void SyndicateCore::run_shutdown() {
   shutdown_done_cv_.notify_all();
 }
 
-void SyndicateCore::schedule(Actor* a) noexcept {
+void SyndicateCore::schedule(ActorCell* a) noexcept {
   if (!scheduler_.schedule(a)) run_here(a);
 }
 
-void SyndicateCore::run_here(Actor* a) noexcept {
+void SyndicateCore::run_here(ActorCell* a) noexcept {
   // The pool is gone (shutdown): whoever holds the token finishes the job.
   // After shutdown every actor is stopped, so this only bounces late mail;
   // a push still in flight is waited for (its producer is about to link it).

@@ -26,7 +26,9 @@
 #include <ensemble/messages.hpp>
 #include <ensemble/syndicate.hpp>
 
+#include "runtime/actor_cell.hpp"
 #include "runtime/dead_letters.hpp"
+#include "runtime/envelope.hpp"
 #include "runtime/inbox.hpp"
 #include "runtime/registry.hpp"
 #include "runtime/scheduler.hpp"
@@ -50,22 +52,22 @@ class SyndicateCore {
   void dead_letter(Message message, const ActorAddress& target, std::string reason);
   Message make_message(Payload content, ActorAddress sender);
   // Re-schedules an actor whose suspended handler can go on.
-  void resume_actor(Actor* a) noexcept;
+  void resume_actor(ActorCell* a) noexcept;
   // Hands an actor whose token the caller holds to the pool, or, once the pool
   // is stopped, runs it right here.
-  void schedule(Actor* a) noexcept;
+  void schedule(ActorCell* a) noexcept;
 
   // --- actors (lifecycle.cpp) ---
-  ActorAddress start_actor(std::unique_ptr<Actor> actor, Actor* parent);
-  bool request_stop(Actor* a, std::string reason, StopMode mode);
-  void schedule_wakeup(Actor* a, std::chrono::nanoseconds delay, Payload payload);
-  void cancel_wakeups(Actor* a);
+  ActorAddress start_actor(detail::ActorStorage storage, ActorCell* parent);
+  bool request_stop(ActorCell* a, std::string reason, StopMode mode);
+  void schedule_wakeup(ActorCell* a, std::chrono::nanoseconds delay, Payload payload);
+  void cancel_wakeups(ActorCell* a);
   void fire_wakeup(WakeupTimer* t) noexcept;
   void drop_wakeup(WakeupTimer* t) noexcept;
 
   // --- running (runner.cpp) ---
-  static RunOutcome run_entry(void* self, Actor* a);
-  RunOutcome run_actor(Actor* a);
+  static RunOutcome run_entry(void* self, ActorCell* a);
+  RunOutcome run_actor(ActorCell* a);
 
   // --- syndicate-level ---
   void shutdown();
@@ -91,24 +93,24 @@ class SyndicateCore {
 
  private:
   // runner.cpp
-  RunOutcome handle(Actor* a, detail::Envelope* env);
-  detail::DispatchResult dispatch_guarded(Actor* a, detail::Envelope* env, bool& failed);
-  RunOutcome start_task(Actor* a, detail::Envelope* env, detail::DispatchResult& r);
-  RunOutcome drive_task(Actor* a, HandlerState& hs);
-  void complete_task(Actor* a, HandlerState& hs);
-  void reply(Actor* a, const Message& request, Payload content);
-  void handler_failed(Actor* a, detail::Envelope* env, const std::string& what);
-  RunOutcome run_stopped(Actor* a);
-  void bounce(Actor* a, detail::Envelope* env);
+  RunOutcome handle(ActorCell* a, Envelope* env);
+  detail::DispatchResult dispatch_guarded(ActorCell* a, Envelope* env, bool& failed);
+  RunOutcome start_task(ActorCell* a, Envelope* env, detail::DispatchResult& r);
+  RunOutcome drive_task(ActorCell* a, HandlerState& hs);
+  void complete_task(ActorCell* a, HandlerState& hs);
+  void reply(ActorCell* a, const Message& request, Payload content);
+  void handler_failed(ActorCell* a, Envelope* env, const std::string& what);
+  RunOutcome run_stopped(ActorCell* a);
+  void bounce(ActorCell* a, Envelope* env);
   // Makes sure the token holder sees a stop request; runs or schedules the actor
   // if the caller ends up holding the token.
-  void nudge(Actor* a, bool run_here);
+  void nudge(ActorCell* a, bool run_here);
   // lifecycle.cpp
-  RunOutcome begin_stop(Actor* a);
-  RunOutcome finish_stop(Actor* a);
+  RunOutcome begin_stop(ActorCell* a);
+  RunOutcome finish_stop(ActorCell* a);
   void stop_and_wait(const ActorAddress& addr);
   void run_shutdown();
-  void run_here(Actor* a) noexcept;
+  void run_here(ActorCell* a) noexcept;
 
   const std::string name_;
   std::string id_text_;
@@ -143,7 +145,7 @@ class SyndicateCore {
 };
 
 // Envelopes come from the calling thread's block cache (frame_pool.cpp).
-detail::Envelope* new_envelope(Message&& m);
-void free_envelope(detail::Envelope* e) noexcept;
+Envelope* new_envelope(Message&& m);
+void free_envelope(Envelope* e) noexcept;
 
 }  // namespace ensemble::runtime

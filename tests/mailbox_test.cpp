@@ -6,12 +6,12 @@
 #include <thread>
 #include <vector>
 
-#include <ensemble/detail/mailbox.hpp>
+#include "runtime/mailbox.hpp"
 
 #include "tests/test_support.hpp"
 
-using ensemble::detail::Mailbox;
-using ensemble::detail::MailboxNode;
+using ensemble::runtime::Mailbox;
+using ensemble::runtime::MailboxNode;
 
 namespace {
 struct Item : MailboxNode {

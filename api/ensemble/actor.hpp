@@ -17,13 +17,20 @@
 // The helpers (tell, ask, create_actor, schedule_after, stop, ...) work once
 // the actor is started; used earlier (in the constructor, say) they throw
 // ActorNotStartedError.
+//
+// Lifetime: the syndicate owns the actor object and destroys it right after the
+// actor stops (post_stop, then the destructor), even while addresses to it
+// remain: those still work, and what is told to a stopped actor becomes a dead
+// letter "target not found". So actors that keep each other's addresses (a
+// ring, peers) are freed when they stop.
 #pragma once
 
-#include <atomic>
 #include <chrono>
+#include <cstddef>
 #include <coroutine>
 #include <cstdint>
 #include <memory>
+#include <new>
 #include <optional>
 #include <string>
 #include <type_traits>
@@ -32,7 +39,6 @@
 
 #include <ensemble/address.hpp>
 #include <ensemble/ask.hpp>
-#include <ensemble/detail/cell.hpp>
 #include <ensemble/errors.hpp>
 #include <ensemble/message.hpp>
 #include <ensemble/messages.hpp>
@@ -42,13 +48,12 @@
 namespace ensemble {
 
 class Actor;
+class Syndicate;
 struct ActorSpec;
 
 namespace runtime {
-struct HandlerState;
-struct WakeupTimer;
-class Registry;
-HandlerState& side_of(Actor& a);
+class SyndicateCore;
+class ActorCell;
 }  // namespace runtime
 
 namespace detail {
@@ -116,25 +121,43 @@ inline constexpr ActorType actor_type_of{&typeid(A), &dispatch_to<A>};
 template <class A>
 void bind_actor_type(A& actor) noexcept;
 
+// An actor object and how it was made. create_actor places the object in the
+// same block as its runtime cell (one allocation per actor); start_actor and
+// ActorSpec factories hand over objects made with new.
+struct ActorStorage {
+  Actor* object = nullptr;
+  bool in_block = false;   // placed right after its cell's space
+  std::size_t align = 0;   // the object's alignment, when in_block
+};
+
+// Space for an actor object of `size` bytes placed after its cell (runtime).
+void* allocate_actor_block(std::size_t size, std::size_t align);
+void free_actor_block(void* object, std::size_t align) noexcept;
+
+template <class A, class... Args>
+ActorStorage make_actor_storage(Args&&... args);
+
 }  // namespace detail
 
-class Actor : public detail::Cell {
+class Actor {
  public:
-  Actor() noexcept : Cell(detail::CellKind::actor) {}
-  ~Actor() override;
+  Actor() noexcept = default;
+  virtual ~Actor();
+  Actor(const Actor&) = delete;
+  Actor& operator=(const Actor&) = delete;
 
   // Hooks. pre_start runs before the first message, on the creating thread; if
   // it throws, the actor is stopped and create_actor rethrows the error.
   // post_stop runs once, after the children stopped and the wake-ups were
-  // cancelled.
+  // cancelled; the destructor follows it.
   virtual void pre_start() {}
   virtual void post_stop() {}
 
   // This actor's address; empty before the actor starts.
   ActorAddress address() const noexcept;
   // The parent's address; empty for actors created by the syndicate itself.
-  const ActorAddress& parent() const noexcept { return parent_; }
-  bool started() const noexcept { return has_flag(detail::flag_started); }
+  ActorAddress parent() const noexcept;
+  bool started() const noexcept { return cell_ != nullptr; }
   // The demangled class name (what ActorStatus reports).
   std::string class_name() const;
 
@@ -159,27 +182,15 @@ class Actor : public detail::Cell {
 
  private:
   friend class runtime::SyndicateCore;
-  friend class runtime::Registry;
-  friend runtime::HandlerState& runtime::side_of(Actor& a);
-  friend class ensemble::Syndicate;
+  friend class runtime::ActorCell;
   template <class A>
   friend void detail::bind_actor_type(A&) noexcept;
 
   void require_started(const char* api) const;
-  ActorAddress adopt_child(std::unique_ptr<Actor> child);
+  ActorAddress adopt_child(detail::ActorStorage storage);
 
   const detail::ActorType* type_ = nullptr;
-  ActorAddress parent_;
-  // Registry links (creation order) and the child list; guarded by the
-  // registry's lock.
-  Actor* reg_prev_ = nullptr;
-  Actor* reg_next_ = nullptr;
-  Actor* first_child_ = nullptr;
-  Actor* next_sibling_ = nullptr;
-  Actor* prev_sibling_ = nullptr;
-  // Side state, allocated on first use: a suspended coroutine handler, the
-  // pending wake-ups, the stop reason.
-  std::atomic<runtime::HandlerState*> side_{nullptr};
+  runtime::ActorCell* cell_ = nullptr;  // set once, when the actor starts
 };
 
 namespace detail {
@@ -190,14 +201,32 @@ void bind_actor_type(A& actor) noexcept {
                 "an actor class needs a member process(ensemble::Message&)");
   if (actor.type_ == nullptr) actor.type_ = &actor_type_of<A>;  // ActorSpec::of bound it already
 }
+
+template <class A, class... Args>
+ActorStorage make_actor_storage(Args&&... args) {
+  if constexpr (alignof(A) > __STDCPP_DEFAULT_NEW_ALIGNMENT__) {
+    A* a = new A(std::forward<Args>(args)...);
+    bind_actor_type<A>(*a);
+    return {a, false, 0};
+  } else {
+    void* memory = allocate_actor_block(sizeof(A), alignof(A));
+    A* a;
+    try {
+      a = ::new (memory) A(std::forward<Args>(args)...);
+    } catch (...) {
+      free_actor_block(memory, alignof(A));
+      throw;
+    }
+    bind_actor_type<A>(*a);
+    return {a, true, alignof(A)};
+  }
+}
 }  // namespace detail
 
 template <class A, class... Args>
 ActorAddress Actor::create_actor(Args&&... args) {
   require_started("create_actor");
-  auto child = std::make_unique<A>(std::forward<Args>(args)...);
-  detail::bind_actor_type<A>(*child);
-  return adopt_child(std::move(child));
+  return adopt_child(detail::make_actor_storage<A>(std::forward<Args>(args)...));
 }
 
 }  // namespace ensemble

@@ -111,14 +111,4 @@ class Message {
   Clock::time_point deadline_{};
 };
 
-namespace detail {
-
-// A message on its way: the mailbox link plus the message. Allocated from the
-// current thread's envelope cache (runtime/envelope_pool.cpp).
-struct Envelope : MailboxNode {
-  Message message;
-  std::uint32_t control = 0;  // runtime-internal signals (stop), 0 for user mail
-};
-
-}  // namespace detail
 }  // namespace ensemble

@@ -54,9 +54,7 @@ class Syndicate {
 
   template <class A, class... Args>
   ActorAddress create_actor(Args&&... args) {
-    auto actor = std::make_unique<A>(std::forward<Args>(args)...);
-    detail::bind_actor_type<A>(*actor);
-    return start_bound_actor(std::move(actor));
+    return start_storage(detail::make_actor_storage<A>(std::forward<Args>(args)...));
   }
   ActorAddress create_actor_from_spec(const ActorSpec& spec);
   // Starts an actor made elsewhere (spark's start_actor); A's process() is
@@ -67,7 +65,7 @@ class Syndicate {
     if constexpr (!std::is_same_v<A, Actor>) {
       if (actor) detail::bind_actor_type<A>(*actor);
     }
-    return start_bound_actor(std::unique_ptr<Actor>(std::move(actor)));
+    return start_storage(detail::ActorStorage{actor.release(), false, 0});
   }
 
   // Tells `payload` to `target`; the sender is the system inbox.
@@ -105,7 +103,7 @@ class Syndicate {
   runtime::SyndicateCore& core() noexcept { return *core_; }
 
  private:
-  ActorAddress start_bound_actor(std::unique_ptr<Actor> actor);
+  ActorAddress start_storage(detail::ActorStorage storage);
 
   std::unique_ptr<runtime::SyndicateCore> core_;
 };

@@ -1,20 +1,16 @@
-// Internal (installed because ActorAddress and Actor need its layout): the
-// common base of everything a message can be addressed to.
+// Internal (installed because ActorAddress copies need it inline): the common
+// base of everything a message can be addressed to.
 //
-// A Cell is an actor, an external inbox (Syndicate::receive, endpoints) or the
-// one-shot reply slot of an ask. It is reference counted: every ActorAddress
-// holds one reference, a live actor holds one for the registry, and a stopped
-// actor that gets scheduled to bounce late mail holds one while queued.
+// A Cell is the runtime side of an actor (runtime/actor_cell.hpp), an external
+// inbox (Syndicate::receive, endpoints) or the one-shot reply slot of an ask.
+// It is reference counted: every ActorAddress holds one reference, a live
+// actor's cell holds one for the registry, and a stopped actor's cell that is
+// scheduled to bounce late mail holds one while queued. A cell outlives the
+// user's actor object, which is destroyed as soon as the actor stops.
 #pragma once
 
 #include <atomic>
 #include <cstdint>
-
-#include <ensemble/detail/mailbox.hpp>
-
-namespace ensemble {
-class Syndicate;
-}
 
 namespace ensemble::runtime {
 class SyndicateCore;
@@ -22,15 +18,12 @@ class SyndicateCore;
 
 namespace ensemble::detail {
 
-struct Envelope;
-
 enum class CellKind : std::uint8_t { actor, inbox, reply };
 
 // Bits of Cell::flags_.
 inline constexpr std::uint32_t flag_stop_requested = 1u << 0;  // stop asked; acted on by the token holder
 inline constexpr std::uint32_t flag_stopped = 1u << 1;         // stop done; mail now bounces
-inline constexpr std::uint32_t flag_started = 1u << 2;         // bound to a syndicate
-inline constexpr std::uint32_t flag_side_lock = 1u << 3;       // guards the actor's side state (see Actor)
+inline constexpr std::uint32_t flag_side_lock = 1u << 3;       // guards the actor's side state
 
 class Cell {
  public:
@@ -63,27 +56,21 @@ class Cell {
     // loses a race see the winner's (acquire).
     return flags_.fetch_or(f, std::memory_order_acq_rel);
   }
-
   std::uint32_t clear_flag(std::uint32_t f) noexcept {
     // release: publishes the clearer's writes to the next thread that sets it.
     return flags_.fetch_and(~f, std::memory_order_release);
   }
 
-  Mailbox& mailbox() noexcept { return mailbox_; }
-
  protected:
-  explicit Cell(CellKind kind) noexcept : kind_(kind) {}
+  Cell(CellKind kind, runtime::SyndicateCore* core, std::uint64_t id) noexcept
+      : kind_(kind), id_(id), core_(core) {}
   virtual ~Cell() = default;
 
-  friend class runtime::SyndicateCore;
-  friend class ensemble::Syndicate;
-
-  Mailbox mailbox_;
   std::atomic<std::uint32_t> refs_{1};
   std::atomic<std::uint32_t> flags_{0};
   CellKind kind_;
-  std::uint64_t id_ = 0;
-  runtime::SyndicateCore* core_ = nullptr;
+  std::uint64_t id_;
+  runtime::SyndicateCore* core_;
 };
 
 }  // namespace ensemble::detail

@@ -1,4 +1,4 @@
-// Internal (installed only because Actor embeds it): the actor mailbox.
+// Internal: the actor mailbox.
 //
 // ---------------------------------------------------------------------------
 // Design
@@ -55,7 +55,7 @@
 #include <atomic>
 #include <cstdint>
 
-namespace ensemble::detail {
+namespace ensemble::runtime {
 
 struct MailboxNode {
   std::atomic<MailboxNode*> next_{nullptr};
@@ -153,4 +153,4 @@ class Mailbox {
   MailboxNode stub_;
 };
 
-}  // namespace ensemble::detail
+}  // namespace ensemble::runtime
