@@ -71,9 +71,7 @@ void* take_envelope_block() {
 }  // namespace
 
 Envelope* new_envelope(Message&& m) {
-  auto* e = ::new (take_envelope_block()) Envelope;  // default-init: no zeroing
-  e->message = std::move(m);
-  return e;
+  return ::new (take_envelope_block()) Envelope(std::move(m));
 }
 
 void free_envelope(Envelope* e) noexcept {
@@ -154,10 +152,10 @@ DeliveryResult SyndicateCore::tell(const ActorAddress& target, Payload&& content
   if (a->has_flag(detail::flag_stopped)) {
     return tell(target, make_message(std::move(content), ActorAddress(sender)));
   }
-  auto* e = ::new (take_envelope_block()) Envelope;  // default-init: no zeroing
-  e->message.content() = std::move(content);
-  e->message.set_sender(ActorAddress(sender));
-  e->message.set_id(next_message_id());
+  // One constructor call builds the message in place: one payload move, one
+  // reference for the sender.
+  auto* e = ::new (take_envelope_block())
+      Envelope(Message(std::move(content), ActorAddress(sender), next_message_id()));
   if (a->mailbox().push(e)) {
     if (a->has_flag(detail::flag_stopped)) a->retain();  // see tell(Message)
     schedule(a);

@@ -11,6 +11,7 @@
 namespace ensemble::runtime {
 
 struct Envelope : MailboxNode {
+  explicit Envelope(Message&& m) noexcept : message(std::move(m)) {}
   Message message;
   std::uint32_t control = 0;  // runtime-internal signals (a stop nudge), 0 for user mail
 };

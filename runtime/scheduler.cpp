@@ -194,13 +194,21 @@ void Scheduler::run_one(Worker& w, ActorCell* a) {
     w.searching = false;
     if (parking_.stop_searching()) parking_.notify();
   }
-  switch (run_(context_, a)) {
-    case RunOutcome::idle:
-    case RunOutcome::suspended:
-      break;
-    case RunOutcome::yield:
+  for (;;) {
+    if (run_(context_, a) == RunOutcome::yield) {
       push_back_local(w, a, true);
-      break;
+      return;
+    }
+    // The actor it just woke (a reply, the next hop) runs next, without the
+    // trip through find_work: the common case of a conversation between two
+    // actors. The streak limit still applies, and every 61st tick find_work
+    // looks at the injection queue first.
+    if (w.lifo == nullptr || w.lifo_streak >= lifo_streak_limit ||
+        ++w.tick % injector_interval == 0) {
+      return;
+    }
+    ++w.lifo_streak;
+    a = std::exchange(w.lifo, nullptr);
   }
 }
 
