@@ -1,36 +1,112 @@
-// ensemble-bench: runs the throughput workloads and prints a table.
+// ensemble-bench: runs the throughput workloads on ensemble (and on CAF, when
+// built with it) and prints them side by side.
 //
 //   ensemble-bench [--quick] [--repetitions N] [--workers N] [--filter TEXT] [--json FILE]
+//
+// Each workload runs, for each runtime, in a child process forked from this
+// single-threaded runner: the peak resident memory of a row is that row's own,
+// and a runtime's threads never outlive its row.
 #include <sys/resource.h>
 #include <sys/utsname.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <cstring>
 #include <fstream>
 #include <iostream>
+#include <optional>
+#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "tools/bench_workloads.hpp"
+#ifdef ENSEMBLE_BENCH_HAVE_CAF
+#include "tools/caf_workloads.hpp"
+#endif
 
 namespace {
 
-struct Result {
-  std::string name, parameters, unit;
+using ensemble_bench::Workload;
+
+struct Measurement {
   std::vector<double> seconds;
+  std::uint64_t items = 0;
   double median = 0;
   double rate = 0;
   long peak_rss_kib = 0;
+  std::string error;  // non-empty when the run failed its check or crashed
 };
 
-long peak_rss_kib() {
-  rusage u{};
-  getrusage(RUSAGE_SELF, &u);
-  return u.ru_maxrss;
+struct Row {
+  std::string name, parameters, unit;
+  Measurement ensemble;
+  std::optional<Measurement> caf;
+};
+
+// Runs `w` `repetitions` times in a forked child; the child reports through a
+// pipe: "ok <items> <maxrss_kib> <s1> <s2> ..." or "error <text>".
+Measurement measure(const Workload& w, int repetitions) {
+  Measurement m;
+  int fds[2];
+  if (pipe(fds) != 0) {
+    m.error = std::string("pipe: ") + std::strerror(errno);
+    return m;
+  }
+  std::fflush(nullptr);
+  pid_t pid = fork();
+  if (pid < 0) {
+    m.error = std::string("fork: ") + std::strerror(errno);
+    return m;
+  }
+  if (pid == 0) {
+    close(fds[0]);
+    std::string out;
+    try {
+      std::uint64_t items = 0;
+      std::string times;
+      for (int i = 0; i < repetitions; ++i) {
+        auto t0 = std::chrono::steady_clock::now();
+        items = w.run();
+        times += " " + std::to_string(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+      }
+      rusage u{};
+      getrusage(RUSAGE_SELF, &u);
+      out = "ok " + std::to_string(items) + " " + std::to_string(u.ru_maxrss) + times;
+    } catch (const std::exception& e) {
+      out = std::string("error ") + e.what();
+    }
+    ssize_t written = write(fds[1], out.data(), out.size());
+    _exit(written == static_cast<ssize_t>(out.size()) ? 0 : 3);
+  }
+  close(fds[1]);
+  std::string in;
+  char buf[4096];
+  for (ssize_t n; (n = read(fds[0], buf, sizeof buf)) > 0;) in.append(buf, static_cast<std::size_t>(n));
+  close(fds[0]);
+  int status = 0;
+  waitpid(pid, &status, 0);
+  if (in.rfind("ok ", 0) == 0) {
+    std::istringstream s(in.substr(3));
+    s >> m.items >> m.peak_rss_kib;
+    for (double t; s >> t;) m.seconds.push_back(t);
+    auto sorted = m.seconds;
+    std::sort(sorted.begin(), sorted.end());
+    m.median = sorted.empty() ? 0 : sorted[sorted.size() / 2];
+    m.rate = m.median > 0 ? static_cast<double>(m.items) / m.median : 0;
+    if (m.seconds.size() != static_cast<std::size_t>(repetitions)) m.error = "incomplete report from the child";
+  } else if (in.rfind("error ", 0) == 0) {
+    m.error = in.substr(6);
+  } else if (WIFSIGNALED(status)) {
+    m.error = std::string("crashed: ") + strsignal(WTERMSIG(status));
+  } else {
+    m.error = "exited with status " + std::to_string(WEXITSTATUS(status));
+  }
+  return m;
 }
 
 std::string human_rate(double r) {
@@ -45,13 +121,36 @@ std::string human_rate(double r) {
   return buf;
 }
 
+std::string cell(const Measurement& m) {
+  if (!m.error.empty()) return "FAILED";
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%8.1f ms %11s %6.1f MiB", m.median * 1e3, human_rate(m.rate).c_str(),
+                static_cast<double>(m.peak_rss_kib) / 1024.0);
+  return buf;
+}
+
 std::string json_escape(const std::string& s) {
   std::string out;
   for (char c : s) {
     if (c == '"' || c == '\\') out += '\\';
+    if (c == '\n') {
+      out += "\\n";
+      continue;
+    }
     out += c;
   }
   return out;
+}
+
+void write_record(std::ostream& out, const Row& r, const char* runtime, const Measurement& m, bool last) {
+  out << "  {\"name\": \"" << json_escape(r.name) << "\", \"runtime\": \"" << runtime
+      << "\", \"parameters\": \"" << json_escape(r.parameters) << "\", \"unit\": \"" << r.unit
+      << "\", \"seconds\": [";
+  for (std::size_t k = 0; k < m.seconds.size(); ++k) out << (k ? ", " : "") << m.seconds[k];
+  out << "], \"median_seconds\": " << m.median << ", \"rate\": " << m.rate
+      << ", \"peak_rss_kib\": " << m.peak_rss_kib;
+  if (!m.error.empty()) out << ", \"error\": \"" << json_escape(m.error) << "\"";
+  out << "}" << (last ? "" : ",") << "\n";
 }
 
 }  // namespace
@@ -72,64 +171,80 @@ int main(int argc, char** argv) {
   if (repetitions == 0) repetitions = quick ? 3 : 5;
   if (workers == 0) workers = std::max(1u, std::thread::hardware_concurrency());
 
+  std::ofstream json;
+  if (!json_path.empty()) {
+    json.open(json_path);
+    if (!json) {
+      std::fprintf(stderr, "ensemble-bench: cannot write %s\n", json_path.c_str());
+      return 2;
+    }
+  }
+
+  std::vector<Workload> ours = ensemble_bench::workloads(quick, workers);
+  std::vector<Workload> theirs;
+#ifdef ENSEMBLE_BENCH_HAVE_CAF
+  theirs = ensemble_bench::caf_workloads(quick, workers);
+#endif
+  auto find_theirs = [&](const std::string& name) -> const Workload* {
+    for (const Workload& w : theirs) {
+      if (w.name == name) return &w;
+    }
+    return nullptr;
+  };
+
   utsname un{};
   uname(&un);
-  std::printf("ensemble-bench  cores=%u  workers=%zu  compiler=%s  build=%s  kernel=%s %s\n",
-              std::thread::hardware_concurrency(), workers, __VERSION__,
+  std::printf("ensemble-bench  cores=%u  workers=%zu  repetitions=%d  compiler=g++ %s  build=%s  %s %s  CAF=%s\n",
+              std::thread::hardware_concurrency(), workers, repetitions, __VERSION__,
 #ifdef NDEBUG
               "release",
 #else
               "debug",
 #endif
-              un.sysname, un.release);
-  std::printf("%-24s %-34s %12s %14s %12s\n", "workload", "parameters", "median", "rate", "peak RSS");
+              un.sysname, un.release, theirs.empty() ? "not built" : "0.17");
+  std::printf("%-24s %-32s | %-34s | %-34s | %s\n", "workload", "parameters", "ensemble: median  rate  peak RSS",
+              "CAF: median  rate  peak RSS", "CAF time / ensemble time");
 
-  std::vector<Result> results;
+  std::vector<Row> rows;
   bool failed = false;
-  for (auto& w : ensemble_bench::workloads(quick, workers)) {
+  const bool tty = isatty(STDERR_FILENO) != 0;
+  for (const Workload& w : ours) {
     if (!filter.empty() && w.name.find(filter) == std::string::npos) continue;
-    Result r{w.name, w.parameters, w.unit, {}, 0, 0, 0};
-    std::uint64_t items = 0;
-    try {
-      for (int i = 0; i < repetitions; ++i) {
-        if (isatty(STDERR_FILENO)) std::fprintf(stderr, "\r  %s: run %d/%d ", w.name.c_str(), i + 1, repetitions);
-        auto t0 = std::chrono::steady_clock::now();
-        items = w.run();
-        r.seconds.push_back(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
-      }
-    } catch (const std::exception& e) {
-      if (isatty(STDERR_FILENO)) std::fprintf(stderr, "\r");
-      std::printf("%-24s FAILED: %s\n", w.name.c_str(), e.what());
-      failed = true;
-      continue;
+    Row r{w.name, w.parameters, w.unit, {}, std::nullopt};
+    if (tty) std::fprintf(stderr, "\r  running %s on ensemble...%20s", w.name.c_str(), "");
+    r.ensemble = measure(w, repetitions);
+    if (const Workload* t = find_theirs(w.name)) {
+      if (tty) std::fprintf(stderr, "\r  running %s on CAF...%20s", w.name.c_str(), "");
+      r.caf = measure(*t, repetitions);
     }
-    if (isatty(STDERR_FILENO)) std::fprintf(stderr, "\r%60s\r", "");
-    auto sorted = r.seconds;
-    std::sort(sorted.begin(), sorted.end());
-    r.median = sorted[sorted.size() / 2];
-    r.rate = static_cast<double>(items) / r.median;
-    r.peak_rss_kib = peak_rss_kib();
-    std::printf("%-24s %-34s %10.1f ms %10s %-3s %9.1f MiB\n", r.name.c_str(), r.parameters.c_str(),
-                r.median * 1e3, human_rate(r.rate).c_str(), r.unit.c_str(), static_cast<double>(r.peak_rss_kib) / 1024.0);
-    results.push_back(std::move(r));
+    if (tty) std::fprintf(stderr, "\r%70s\r", "");
+    std::string ratio = "-";
+    if (r.caf && r.caf->error.empty() && r.ensemble.error.empty() && r.ensemble.median > 0) {
+      char buf[32];
+      std::snprintf(buf, sizeof buf, "%.1fx", r.caf->median / r.ensemble.median);
+      ratio = buf;
+    }
+    std::printf("%-24s %-32s | %-34s | %-34s | %s\n", r.name.c_str(), r.parameters.c_str(), cell(r.ensemble).c_str(),
+                r.caf ? cell(*r.caf).c_str() : "-", ratio.c_str());
+    for (const Measurement* m : {&r.ensemble, r.caf ? &*r.caf : nullptr}) {
+      if (m != nullptr && !m->error.empty()) {
+        std::printf("    %s FAILED: %s\n", m == &r.ensemble ? "ensemble" : "CAF", m->error.c_str());
+        failed = true;
+      }
+    }
+    std::fflush(stdout);
+    rows.push_back(std::move(r));
   }
 
-  if (!json_path.empty()) {
-    std::ofstream out(json_path);
-    if (!out) {
-      std::fprintf(stderr, "ensemble-bench: cannot write %s\n", json_path.c_str());
-      return 2;
+  if (json) {
+    json << "[\n";
+    std::size_t records = 0, total = 0;
+    for (const Row& r : rows) total += r.caf ? 2 : 1;
+    for (const Row& r : rows) {
+      write_record(json, r, "ensemble", r.ensemble, ++records == total);
+      if (r.caf) write_record(json, r, "caf", *r.caf, ++records == total);
     }
-    out << "[\n";
-    for (std::size_t i = 0; i < results.size(); ++i) {
-      const Result& r = results[i];
-      out << "  {\"name\": \"" << json_escape(r.name) << "\", \"runtime\": \"ensemble\", \"parameters\": \""
-          << json_escape(r.parameters) << "\", \"seconds\": [";
-      for (std::size_t k = 0; k < r.seconds.size(); ++k) out << (k ? ", " : "") << r.seconds[k];
-      out << "], \"median_seconds\": " << r.median << ", \"rate\": " << r.rate << ", \"unit\": \"" << r.unit
-          << "\", \"peak_rss_kib\": " << r.peak_rss_kib << "}" << (i + 1 < results.size() ? "," : "") << "\n";
-    }
-    out << "]\n";
+    json << "]\n";
   }
   return failed ? 1 : 0;
 }
