@@ -4,6 +4,7 @@
 #include <ensemble/detail/frame_alloc.hpp>
 
 #include "runtime/atomics.hpp"
+#include "runtime/envelope_pool.hpp"
 #include "runtime/reply_slot.hpp"
 #include "runtime/syndicate_core.hpp"
 
@@ -26,70 +27,6 @@ std::uint64_t next_message_id() noexcept {
 }
 
 }  // namespace
-
-// Envelopes have one size, so they get a free list of their own in front of
-// the general block cache: taking one is a TLS load, a null check and two
-// stores (the general cache's size-class arithmetic was ~50 instructions of a
-// ~500-instruction local tell; docs/performance.md).
-namespace {
-#if defined(__SANITIZE_ADDRESS__)
-// Under AddressSanitizer envelopes go straight to the heap, so a use after
-// free is reported rather than hidden by the cache.
-constexpr std::uint32_t envelope_cache_limit = 0;
-#else
-constexpr std::uint32_t envelope_cache_limit = 1024;
-#endif
-struct EnvelopeCache {
-  MailboxNode* head;  // linked through the mailbox link of dead envelopes
-  std::uint32_t count;
-  bool reaper_armed;
-};
-ENSEMBLE_HOT_TLS EnvelopeCache envelope_cache{};
-
-// Returns the cached blocks when the thread exits; constructed on the first
-// cache insert only, so the hot path never touches its guard.
-struct EnvelopeReaper {
-  ~EnvelopeReaper() {
-    while (MailboxNode* n = envelope_cache.head) {
-      envelope_cache.head = n->next_.load(std::memory_order_relaxed);  // thread-private
-      detail::pooled_free(n, sizeof(Envelope));
-    }
-    envelope_cache.count = envelope_cache_limit;  // frees after this go to the heap
-  }
-};
-thread_local EnvelopeReaper envelope_reaper;
-
-void* take_envelope_block() {
-  if (MailboxNode* n = envelope_cache.head) {
-    // relaxed: the node is private to this thread while cached.
-    envelope_cache.head = n->next_.load(std::memory_order_relaxed);
-    --envelope_cache.count;
-    return n;
-  }
-  return detail::pooled_alloc(sizeof(Envelope));
-}
-}  // namespace
-
-Envelope* new_envelope(Message&& m) {
-  return ::new (take_envelope_block()) Envelope(std::move(m));
-}
-
-void free_envelope(Envelope* e) noexcept {
-  e->~Envelope();
-  if (envelope_cache.count < envelope_cache_limit) {
-    if (!envelope_cache.reaper_armed) {
-      envelope_cache.reaper_armed = true;
-      (void)&envelope_reaper;  // constructs it: its destructor runs at thread exit
-    }
-    // The block outlives the Envelope object: reuse its storage as a bare node.
-    auto* n = ::new (static_cast<void*>(e)) MailboxNode;
-    n->next_.store(envelope_cache.head, std::memory_order_relaxed);  // relaxed: thread-private
-    envelope_cache.head = n;
-    ++envelope_cache.count;
-    return;
-  }
-  detail::pooled_free(e, sizeof(Envelope));
-}
 
 Message SyndicateCore::make_message(Payload content, ActorAddress sender) {
   Message m(std::move(content), std::move(sender));

@@ -29,6 +29,7 @@
 #include "runtime/actor_cell.hpp"
 #include "runtime/dead_letters.hpp"
 #include "runtime/envelope.hpp"
+#include "runtime/envelope_pool.hpp"
 #include "runtime/inbox.hpp"
 #include "runtime/registry.hpp"
 #include "runtime/scheduler.hpp"
@@ -144,8 +145,5 @@ class SyndicateCore {
   bool inboxes_closed_ = false;        // [inboxes_mutex_]
 };
 
-// Envelopes come from the calling thread's block cache (frame_pool.cpp).
-Envelope* new_envelope(Message&& m);
-void free_envelope(Envelope* e) noexcept;
 
 }  // namespace ensemble::runtime

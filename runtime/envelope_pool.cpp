@@ -1,0 +1,134 @@
+// Envelope storage: a per-thread free list, with surplus handed between
+// threads in batches.
+//
+// Why: a tell takes an envelope on the sender's thread and the handler frees it
+// on the receiver's. With only per-thread lists, a thread that mostly sends
+// (an external producer, one side of an N:1 pattern) always allocates from the
+// heap while the receiver's list overflows back to it: a malloc and a
+// cross-thread free per message (~94 ns here, performance-limits.md). So a
+// thread whose list is full moves a batch of 64 blocks to a shared pool (one
+// moodycamel bulk enqueue), and a thread whose list is empty takes a batch from
+// it before it falls back to the heap.
+//
+// The local list needs no atomics (thread-private). The shared pool is a
+// moodycamel ConcurrentQueue, never destroyed: threads may hand blocks back
+// during static destruction. It is bounded (shared_limit blocks); beyond that
+// blocks go back to the heap.
+#include "runtime/envelope_pool.hpp"
+
+#include <concurrentqueue/concurrentqueue.h>
+
+#include <ensemble/detail/frame_alloc.hpp>
+
+#include "runtime/atomics.hpp"
+
+namespace ensemble::runtime {
+namespace {
+
+#if defined(__SANITIZE_ADDRESS__)
+// Under AddressSanitizer envelopes go straight to the heap, so a use after
+// free is reported rather than hidden by the cache.
+constexpr std::uint32_t local_limit = 0;
+#else
+constexpr std::uint32_t local_limit = 1024;
+#endif
+constexpr std::size_t batch = 64;
+#if defined(ENSEMBLE_TSAN)
+// ThreadSanitizer does not model the fences moodycamel orders its blocks with,
+// so an envelope reused on another thread through the pool would be reported
+// as a race in ensemble's own frames. Under TSan the pool stays empty and
+// surplus blocks go back to the heap (whose hand-off TSan does model).
+constexpr std::size_t shared_limit = 0;
+#else
+constexpr std::size_t shared_limit = std::size_t{1} << 16;  // 8 MiB of parked envelopes
+#endif
+
+struct LocalList {
+  MailboxNode* head;  // linked through the mailbox link of dead envelopes
+  std::uint32_t count;
+  bool reaper_armed;
+};
+ENSEMBLE_HOT_TLS LocalList local{};
+
+moodycamel::ConcurrentQueue<void*>& shared_pool() {
+  static auto* pool = new moodycamel::ConcurrentQueue<void*>(0);
+  return *pool;
+}
+
+// Returns the thread's blocks when it exits; constructed on the first insert
+// only, so the hot path never touches its guard.
+struct Reaper {
+  ~Reaper() {
+    while (MailboxNode* n = local.head) {
+      local.head = n->next_.load(std::memory_order_relaxed);  // relaxed: thread-private
+      detail::pooled_free(n, sizeof(Envelope));
+    }
+    local.count = local_limit;  // later frees on this thread bypass the list
+  }
+};
+thread_local Reaper reaper;
+
+MailboxNode* pop_local() noexcept {
+  MailboxNode* n = local.head;
+  if (n != nullptr) {
+    local.head = n->next_.load(std::memory_order_relaxed);  // relaxed: thread-private
+    --local.count;
+  }
+  return n;
+}
+
+void push_local(void* block) noexcept {
+  if (!local.reaper_armed) {
+    local.reaper_armed = true;
+    (void)&reaper;  // constructs it: its destructor runs at thread exit
+  }
+  auto* n = ::new (block) MailboxNode;  // the storage outlives the Envelope: reuse it as a node
+  n->next_.store(local.head, std::memory_order_relaxed);  // relaxed: thread-private
+  local.head = n;
+  ++local.count;
+}
+
+}  // namespace
+
+void* take_envelope_block() {
+  if (MailboxNode* n = pop_local()) return n;
+  if constexpr (local_limit > 0 && shared_limit > 0) {
+    void* got[batch];
+    std::size_t n = shared_pool().try_dequeue_bulk(got, batch);
+    if (n > 0) {
+      for (std::size_t i = 1; i < n; ++i) push_local(got[i]);
+      return got[0];
+    }
+  }
+  return detail::pooled_alloc(sizeof(Envelope));
+}
+
+Envelope* new_envelope(Message&& m) {
+  return ::new (take_envelope_block()) Envelope(std::move(m));
+}
+
+void free_envelope(Envelope* e) noexcept {
+  e->~Envelope();
+  if (local.count < local_limit) {
+    push_local(e);
+    return;
+  }
+  if constexpr (local_limit > 0) {
+    if (shared_pool().size_approx() < shared_limit) {
+      void* out[batch];
+      std::size_t n = 0;
+      out[n++] = e;
+      while (n < batch) {
+        MailboxNode* b = pop_local();
+        if (b == nullptr) break;
+        out[n++] = b;
+      }
+      if (shared_pool().enqueue_bulk(out, n)) return;
+      for (std::size_t i = 0; i < n; ++i) detail::pooled_free(out[i], sizeof(Envelope));
+      return;
+    }
+  }
+  detail::pooled_free(e, sizeof(Envelope));
+}
+
+}  // namespace ensemble::runtime
