@@ -1,7 +1,8 @@
 // ensemble-bench: runs the throughput workloads on ensemble (and on CAF, when
 // built with it) and prints them side by side.
 //
-//   ensemble-bench [--quick] [--repetitions N] [--workers N] [--filter TEXT] [--json FILE]
+//   ensemble-bench [--quick] [--repetitions N] [--workers N] [--filter TEXT]
+//                  [--json FILE] [--svg FILE]
 //
 // Each workload runs, for each runtime, in a child process forked from this
 // single-threaded runner: the peak resident memory of a row is that row's own,
@@ -24,6 +25,8 @@
 #include <thread>
 #include <vector>
 
+#include "tools/baseline_workloads.hpp"
+#include "tools/bench_svg.hpp"
 #include "tools/bench_workloads.hpp"
 #ifdef ENSEMBLE_BENCH_HAVE_CAF
 #include "tools/caf_workloads.hpp"
@@ -46,7 +49,22 @@ struct Row {
   std::string name, parameters, unit;
   Measurement ensemble;
   std::optional<Measurement> caf;
+  std::string baseline_runtime;  // "tbb" or "floor", when the workload has one
+  std::optional<Measurement> baseline;
 };
+
+// Other runtime's time over ensemble's, or nothing when either failed.
+std::optional<double> ratio(const Measurement& ours, const std::optional<Measurement>& theirs) {
+  if (!theirs || !theirs->error.empty() || !ours.error.empty() || ours.median <= 0) return std::nullopt;
+  return theirs->median / ours.median;
+}
+
+std::string ratio_text(std::optional<double> r) {
+  if (!r) return "-";
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.1fx", *r);
+  return buf;
+}
 
 // Runs `w` `repetitions` times in a forked child; the child reports through a
 // pipe: "ok <items> <maxrss_kib> <s1> <s2> ..." or "error <text>".
@@ -160,22 +178,24 @@ int main(int argc, char** argv) {
   bool quick = false;
   int repetitions = 0;
   std::size_t workers = 0;
-  std::string filter, json_path;
+  std::string filter, json_path, svg_path;
   app.add_flag("--quick", quick, "small sizes, for a smoke run");
   app.add_option("--repetitions", repetitions, "runs per workload (default 3, or 5 without --quick)")
       ->check(CLI::Range(1, 100));
   app.add_option("--workers", workers, "worker threads (default: one per core)")->check(CLI::Range(1, 1024));
   app.add_option("--filter", filter, "run only workloads whose name contains TEXT");
   app.add_option("--json", json_path, "also write every repetition's figures to FILE as JSON");
+  app.add_option("--svg", svg_path, "also draw the ratios as a bar chart in FILE (SVG)");
   CLI11_PARSE(app, argc, argv);
   if (repetitions == 0) repetitions = quick ? 3 : 5;
   if (workers == 0) workers = std::max(1u, std::thread::hardware_concurrency());
 
-  std::ofstream json;
-  if (!json_path.empty()) {
-    json.open(json_path);
-    if (!json) {
-      std::fprintf(stderr, "ensemble-bench: cannot write %s\n", json_path.c_str());
+  std::ofstream json, svg;
+  for (auto [path, stream] : {std::pair{&json_path, &json}, std::pair{&svg_path, &svg}}) {
+    if (path->empty()) continue;
+    stream->open(*path);
+    if (!*stream) {
+      std::fprintf(stderr, "ensemble-bench: cannot write %s\n", path->c_str());
       return 2;
     }
   }
@@ -191,6 +211,13 @@ int main(int argc, char** argv) {
     }
     return nullptr;
   };
+  std::vector<ensemble_bench::Baseline> baselines = ensemble_bench::baseline_workloads(quick, workers);
+  auto find_baseline = [&](const std::string& name) -> const ensemble_bench::Baseline* {
+    for (const auto& b : baselines) {
+      if (b.workload.name == name) return &b;
+    }
+    return nullptr;
+  };
 
   utsname un{};
   uname(&un);
@@ -202,33 +229,44 @@ int main(int argc, char** argv) {
               "debug",
 #endif
               un.sysname, un.release, theirs.empty() ? "not built" : "0.17");
-  std::printf("%-24s %-32s | %-34s | %-34s | %s\n", "workload", "parameters", "ensemble: median  rate  peak RSS",
-              "CAF: median  rate  peak RSS", "CAF time / ensemble time");
+  std::printf("%-24s %-32s | %-34s | %-34s | %-8s | %s\n", "workload", "parameters",
+              "ensemble: median  rate  peak RSS", "CAF: median  rate  peak RSS", "CAF/ens",
+              "baseline (its time / ensemble's)");
 
   std::vector<Row> rows;
   bool failed = false;
   const bool tty = isatty(STDERR_FILENO) != 0;
   for (const Workload& w : ours) {
     if (!filter.empty() && w.name.find(filter) == std::string::npos) continue;
-    Row r{w.name, w.parameters, w.unit, {}, std::nullopt};
+    Row r{w.name, w.parameters, w.unit, {}, std::nullopt, {}, std::nullopt};
     if (tty) std::fprintf(stderr, "\r  running %s on ensemble...%20s", w.name.c_str(), "");
     r.ensemble = measure(w, repetitions);
     if (const Workload* t = find_theirs(w.name)) {
       if (tty) std::fprintf(stderr, "\r  running %s on CAF...%20s", w.name.c_str(), "");
       r.caf = measure(*t, repetitions);
     }
-    if (tty) std::fprintf(stderr, "\r%70s\r", "");
-    std::string ratio = "-";
-    if (r.caf && r.caf->error.empty() && r.ensemble.error.empty() && r.ensemble.median > 0) {
-      char buf[32];
-      std::snprintf(buf, sizeof buf, "%.1fx", r.caf->median / r.ensemble.median);
-      ratio = buf;
+    if (const auto* b = find_baseline(w.name)) {
+      if (tty) std::fprintf(stderr, "\r  running %s on %s...%20s", w.name.c_str(), b->runtime.c_str(), "");
+      r.baseline_runtime = b->runtime;
+      r.baseline = measure(b->workload, repetitions);
     }
-    std::printf("%-24s %-32s | %-34s | %-34s | %s\n", r.name.c_str(), r.parameters.c_str(), cell(r.ensemble).c_str(),
-                r.caf ? cell(*r.caf).c_str() : "-", ratio.c_str());
-    for (const Measurement* m : {&r.ensemble, r.caf ? &*r.caf : nullptr}) {
+    if (tty) std::fprintf(stderr, "\r%70s\r", "");
+    std::string base = "-";
+    if (r.baseline) {
+      char buf[64];
+      std::snprintf(buf, sizeof buf, "%s %.1f ms (%s)", r.baseline_runtime.c_str(), r.baseline->median * 1e3,
+                    ratio_text(ratio(r.ensemble, r.baseline)).c_str());
+      base = buf;
+    }
+    std::printf("%-24s %-32s | %-34s | %-34s | %-8s | %s\n", r.name.c_str(), r.parameters.c_str(),
+                cell(r.ensemble).c_str(), r.caf ? cell(*r.caf).c_str() : "-",
+                ratio_text(ratio(r.ensemble, r.caf)).c_str(), base.c_str());
+    const std::pair<const char*, const Measurement*> all[] = {
+        {"ensemble", &r.ensemble}, {"CAF", r.caf ? &*r.caf : nullptr},
+        {r.baseline_runtime.c_str(), r.baseline ? &*r.baseline : nullptr}};
+    for (auto [who, m] : all) {
       if (m != nullptr && !m->error.empty()) {
-        std::printf("    %s FAILED: %s\n", m == &r.ensemble ? "ensemble" : "CAF", m->error.c_str());
+        std::printf("    %s FAILED: %s\n", who, m->error.c_str());
         failed = true;
       }
     }
@@ -239,12 +277,24 @@ int main(int argc, char** argv) {
   if (json) {
     json << "[\n";
     std::size_t records = 0, total = 0;
-    for (const Row& r : rows) total += r.caf ? 2 : 1;
+    for (const Row& r : rows) total += 1 + (r.caf ? 1 : 0) + (r.baseline ? 1 : 0);
     for (const Row& r : rows) {
       write_record(json, r, "ensemble", r.ensemble, ++records == total);
       if (r.caf) write_record(json, r, "caf", *r.caf, ++records == total);
+      if (r.baseline) write_record(json, r, r.baseline_runtime.c_str(), *r.baseline, ++records == total);
     }
     json << "]\n";
+  }
+  if (svg) {
+    std::vector<ensemble_bench::ChartRow> chart;
+    for (const Row& r : rows) {
+      ensemble_bench::ChartRow c{r.name, {}};
+      if (auto x = ratio(r.ensemble, r.caf)) c.bars.push_back({"CAF", *x});
+      if (auto x = ratio(r.ensemble, r.baseline)) c.bars.push_back({r.baseline_runtime, *x});
+      if (!c.bars.empty()) chart.push_back(std::move(c));
+    }
+    svg << ensemble_bench::ratio_chart_svg(chart, std::string("ensemble-bench") + (quick ? " --quick" : "") +
+                                                      ", " + std::to_string(workers) + " workers");
   }
   return failed ? 1 : 0;
 }

@@ -1,0 +1,108 @@
+#include "tools/baseline_workloads.hpp"
+
+#include <atomic>
+#include <cstdint>
+#include <stdexcept>
+#include <thread>
+
+#ifdef ENSEMBLE_BENCH_HAVE_TBB
+#include <oneapi/tbb/global_control.h>
+#include <oneapi/tbb/task_arena.h>
+#include <oneapi/tbb/task_group.h>
+#endif
+
+namespace ensemble_bench {
+namespace {
+
+void check(bool ok, const std::string& what) {
+  if (!ok) throw std::runtime_error("result check failed: " + what);
+}
+
+#ifdef ENSEMBLE_BENCH_HAVE_TBB
+// Skynet as tasks: each node runs 10 children in a task_group and sums them.
+std::int64_t skynet_task(std::int64_t first, std::int64_t size) {
+  if (size == 1) return first;
+  std::int64_t sums[10];
+  tbb::task_group g;
+  const std::int64_t step = size / 10;
+  for (int i = 0; i < 10; ++i) {
+    g.run([&sums, i, first, step] { sums[i] = skynet_task(first + i * step, step); });
+  }
+  g.wait();
+  std::int64_t total = 0;
+  for (std::int64_t s : sums) total += s;
+  return total;
+}
+
+std::uint64_t tbb_skynet(std::int64_t leaves, std::size_t workers) {
+  tbb::task_arena arena(static_cast<int>(workers));
+  std::int64_t sum = 0;
+  arena.execute([&] { sum = skynet_task(0, leaves); });
+  check(sum == leaves * (leaves - 1) / 2, "tbb skynet sum");
+  std::int64_t nodes = 0;
+  for (std::int64_t level = leaves; level >= 1; level /= 10) nodes += leaves / level;
+  return static_cast<std::uint64_t>(nodes);
+}
+
+// Creation: n tasks that each do nothing but count themselves.
+std::uint64_t tbb_create(std::int64_t n, std::size_t workers) {
+  tbb::task_arena arena(static_cast<int>(workers));
+  std::atomic<std::int64_t> ran{0};
+  arena.execute([&] {
+    tbb::task_group g;
+    for (std::int64_t i = 0; i < n; ++i) g.run([&ran] { ran.fetch_add(1, std::memory_order_relaxed); });
+    g.wait();
+  });
+  check(ran.load() == n, "tbb task count");
+  return static_cast<std::uint64_t>(n);
+}
+#endif
+
+// Two threads bounce a counter through one cache line, spinning with PAUSE:
+// the cost of moving a message between cores with nothing else in the way.
+std::uint64_t spin_ping_pong(std::int64_t rounds) {
+  alignas(64) std::atomic<std::int64_t> ball{0};
+  std::thread pong([&] {
+    for (std::int64_t expect = 1; expect < 2 * rounds; expect += 2) {
+      while (ball.load(std::memory_order_acquire) != expect) {
+#if defined(__x86_64__) || defined(__i386__)
+        __builtin_ia32_pause();
+#endif
+      }
+      ball.store(expect + 1, std::memory_order_release);
+    }
+  });
+  for (std::int64_t expect = 0; expect < 2 * rounds; expect += 2) {
+    while (ball.load(std::memory_order_acquire) != expect) {
+#if defined(__x86_64__) || defined(__i386__)
+      __builtin_ia32_pause();
+#endif
+    }
+    ball.store(expect + 1, std::memory_order_release);
+  }
+  pong.join();
+  check(ball.load() == 2 * rounds, "spin ping-pong count");
+  return static_cast<std::uint64_t>(rounds) * 2;
+}
+
+}  // namespace
+
+std::vector<Baseline> baseline_workloads(bool quick, std::size_t workers) {
+  // Sizes mirror workloads() in bench_workloads.cpp.
+  const std::int64_t pp = quick ? 200'000 : 2'000'000;
+  const std::int64_t leaves = quick ? 100'000 : 1'000'000;
+  const std::int64_t idle = quick ? 100'000 : 1'000'000;
+  std::vector<Baseline> out;
+  out.push_back({"floor", {"ping-pong", "", "msg", [=] { return spin_ping_pong(pp); }}});
+#ifdef ENSEMBLE_BENCH_HAVE_TBB
+  out.push_back({"tbb", {"skynet", "", "task", [=] { return tbb_skynet(leaves, workers); }}});
+  out.push_back({"tbb", {"create idle actors", "", "task", [=] { return tbb_create(idle, workers); }}});
+#else
+  (void)leaves;
+  (void)idle;
+  (void)workers;
+#endif
+  return out;
+}
+
+}  // namespace ensemble_bench
