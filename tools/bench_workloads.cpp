@@ -111,6 +111,43 @@ std::uint64_t counting(std::int64_t per_producer, std::size_t producers, std::si
   return static_cast<std::uint64_t>(total);
 }
 
+// ---- counting (Savina): a producer actor tells a counter n increments, then
+// asks for the total
+struct GetTotal {};
+struct CountTarget : ensemble::Actor {
+  std::int64_t sum = 0;
+  void process(Message& m) {
+    if (m.is<GetTotal>()) {
+      tell(sum, m.sender());
+      return;
+    }
+    sum += m.get<std::int64_t>();
+  }
+};
+struct CountProducer : ensemble::Actor {
+  ActorAddress target;
+  std::int64_t n = 0;
+  std::promise<std::int64_t> done;
+  void process(Message& m) {
+    if (m.is<GetTotal>()) {  // the start signal
+      for (std::int64_t i = 0; i < n; ++i) tell(std::int64_t{1}, target);
+      tell(GetTotal{}, target);
+      return;
+    }
+    done.set_value(m.get<std::int64_t>());
+  }
+};
+std::uint64_t savina_counting(std::int64_t n, std::size_t workers) {
+  Syndicate syn("savina-counting", {.workers = workers});
+  auto producer = std::make_unique<CountProducer>();
+  producer->target = syn.create_actor<CountTarget>();
+  producer->n = n;
+  auto result = producer->done.get_future();
+  syn.tell(syn.start_actor(std::move(producer)), GetTotal{});
+  check(result.get() == n, "counting total");
+  return static_cast<std::uint64_t>(n) + 1;
+}
+
 // ---- ask: an actor asks another from a Task handler, in a loop
 struct Echo : ensemble::Actor {
   std::int64_t process(Message& m) { return m.get<std::int64_t>(); }
@@ -201,6 +238,7 @@ std::vector<Workload> workloads(bool quick, std::size_t workers) {
   const std::int64_t pp = quick ? 200'000 : 2'000'000;
   const std::int64_t ring_hops = quick ? 500'000 : 10'000'000;
   const std::int64_t count = quick ? 250'000 : 2'500'000;
+  const std::int64_t counting_n = quick ? 100'000 : 1'000'000;
   const std::int64_t asks = quick ? 100'000 : 1'000'000;
   const std::int64_t leaves = quick ? 100'000 : 1'000'000;
   const std::int64_t idle = quick ? 100'000 : 1'000'000;
@@ -213,7 +251,8 @@ std::vector<Workload> workloads(bool quick, std::size_t workers) {
        [=] { return ping_pong(pp, workers); }},
       {"thread ring", "actors=503 hops=" + n(ring_hops), "msg",
        [=] { return thread_ring(503, ring_hops, workers); }},
-      {"counting (N:1)", "producers=" + n(static_cast<std::int64_t>(producers)) + " each=" + n(count), "msg",
+      {"counting", "messages=" + n(counting_n), "msg", [=] { return savina_counting(counting_n, workers); }},
+      {"N:1 mailbox", "producer threads=" + n(static_cast<std::int64_t>(producers)) + " each=" + n(count), "msg",
        [=] { return counting(count, producers, workers); }},
       {"ask round trip", "asks=" + n(asks), "ask", [=] { return ask_loop(asks, workers); }},
       {"skynet", "leaves=" + n(leaves), "actor", [=] { return skynet(leaves, workers); }},

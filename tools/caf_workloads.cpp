@@ -179,6 +179,49 @@ std::uint64_t counting(std::int64_t per_producer, std::size_t producers, std::si
   return static_cast<std::uint64_t>(total);
 }
 
+// ---- counting (Savina): a producer actor sends a counter n increments, then
+// requests the total
+struct count_state {
+  count_state() = default;
+  std::int64_t sum = 0;
+};
+
+caf::behavior count_target(caf::stateful_actor<count_state>* self) {
+  return {
+      [=](std::int64_t x) { self->state.sum += x; },
+      [=](caf::get_atom) { return self->state.sum; },
+  };
+}
+
+caf::behavior count_producer(caf::event_based_actor* self, caf::actor target, std::int64_t n, caf::actor report_to) {
+  return {
+      [=](run_atom) {
+        for (std::int64_t i = 0; i < n; ++i) self->send(target, std::int64_t{1});
+        self->request(target, caf::infinite, caf::get_atom::value).then([=](std::int64_t total) {
+          self->send(report_to, done_atom::value, total);
+          self->send_exit(target, caf::exit_reason::normal);
+          self->quit();
+        });
+      },
+  };
+}
+
+std::uint64_t savina_counting(std::int64_t n, std::size_t workers) {
+  system_config cfg{workers};
+  caf::actor_system sys{cfg};
+  check_workers(sys, workers);
+  std::int64_t result = -1;
+  {
+    caf::scoped_actor self{sys};
+    auto target = sys.spawn(count_target);
+    auto producer = sys.spawn(count_producer, target, n, caf::actor{self});
+    self->send(producer, run_atom::value);
+    self->receive([&](done_atom, std::int64_t total) { result = total; });
+  }
+  check(result == n, "counting total");
+  return static_cast<std::uint64_t>(n) + 1;
+}
+
 // ---- ask: an actor requests an echo actor in sequence, each request issued
 // from the previous one's response handler
 caf::behavior echo(caf::event_based_actor*) {
@@ -309,6 +352,7 @@ std::vector<Workload> caf_workloads(bool quick, std::size_t workers) {
   const std::int64_t pp = quick ? 200'000 : 2'000'000;
   const std::int64_t ring_hops = quick ? 500'000 : 10'000'000;
   const std::int64_t count = quick ? 250'000 : 2'500'000;
+  const std::int64_t counting_n = quick ? 100'000 : 1'000'000;
   const std::int64_t asks = quick ? 100'000 : 1'000'000;
   const std::int64_t leaves = quick ? 100'000 : 1'000'000;
   const std::int64_t idle_actors = quick ? 100'000 : 1'000'000;
@@ -321,7 +365,8 @@ std::vector<Workload> caf_workloads(bool quick, std::size_t workers) {
        [=] { return ping_pong(pp, workers); }},
       {"thread ring", "actors=503 hops=" + n(ring_hops), "msg",
        [=] { return thread_ring(503, ring_hops, workers); }},
-      {"counting (N:1)", "producers=" + n(static_cast<std::int64_t>(producers)) + " each=" + n(count), "msg",
+      {"counting", "messages=" + n(counting_n), "msg", [=] { return savina_counting(counting_n, workers); }},
+      {"N:1 mailbox", "producer threads=" + n(static_cast<std::int64_t>(producers)) + " each=" + n(count), "msg",
        [=] { return counting(count, producers, workers); }},
       {"ask round trip", "asks=" + n(asks), "ask", [=] { return ask_loop(asks, workers); }},
       {"skynet", "leaves=" + n(leaves), "actor", [=] { return skynet_tree(leaves, workers); }},
