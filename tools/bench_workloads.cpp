@@ -70,8 +70,8 @@ struct RingNode : ensemble::Actor {
   }
 };
 std::uint64_t thread_ring(int actors, std::int64_t hops, std::size_t workers) {
+  std::promise<void> done;  // declared first: it outlives the workers that set it
   Syndicate syn("ring", {.workers = workers});
-  std::promise<void> done;
   std::vector<ActorAddress> ring;
   for (int i = 0; i < actors; ++i) {
     auto node = std::make_unique<RingNode>();
@@ -207,8 +207,8 @@ struct Skynet : ensemble::Actor {
   }
 };
 std::uint64_t skynet(std::int64_t leaves, std::size_t workers) {
+  std::promise<std::int64_t> done;  // declared first: it outlives the workers that set it
   Syndicate syn("skynet", {.workers = workers});
-  std::promise<std::int64_t> done;
   auto root = std::make_unique<Skynet>();
   root->root_done = &done;
   auto addr = syn.start_actor(std::move(root));
