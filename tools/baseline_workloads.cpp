@@ -14,10 +14,6 @@
 namespace ensemble_bench {
 namespace {
 
-void check(bool ok, const std::string& what) {
-  if (!ok) throw std::runtime_error("result check failed: " + what);
-}
-
 #ifdef ENSEMBLE_BENCH_HAVE_TBB
 // Skynet as tasks: each node runs 10 children in a task_group and sums them.
 std::int64_t skynet_task(std::int64_t first, std::int64_t size) {
@@ -88,10 +84,10 @@ std::uint64_t spin_ping_pong(std::int64_t rounds) {
 }  // namespace
 
 std::vector<Baseline> baseline_workloads(bool quick, std::size_t workers) {
-  // Sizes mirror workloads() in bench_workloads.cpp.
-  const std::int64_t pp = quick ? 200'000 : 2'000'000;
-  const std::int64_t leaves = quick ? 100'000 : 1'000'000;
-  const std::int64_t idle = quick ? 100'000 : 1'000'000;
+  const core::Sizes sizes = core::sizes(quick);  // the same work as the rows they sit in
+  const std::int64_t pp = sizes.ping_pong;
+  const std::int64_t leaves = sizes.skynet_leaves;
+  const std::int64_t idle = sizes.idle_actors;
   std::vector<Baseline> out;
   out.push_back({"floor", {"ping-pong", "", "msg", [=] { return spin_ping_pong(pp); }}});
 #ifdef ENSEMBLE_BENCH_HAVE_TBB

@@ -15,10 +15,6 @@ using ensemble::ActorAddress;
 using ensemble::Message;
 using ensemble::Syndicate;
 
-void check(bool ok, const std::string& what) {
-  if (!ok) throw std::runtime_error("result check failed: " + what);
-}
-
 // ---- ping-pong: two actors bounce a counter
 struct Pong : ensemble::Actor {
   void process(Message& m) { tell(m.get<std::int64_t>(), m.sender()); }
@@ -235,29 +231,14 @@ std::uint64_t create_idle(std::int64_t n, std::size_t workers) {
 }  // namespace
 
 std::vector<Workload> workloads(bool quick, std::size_t workers) {
-  const std::int64_t pp = quick ? 200'000 : 2'000'000;
-  const std::int64_t ring_hops = quick ? 500'000 : 10'000'000;
-  const std::int64_t count = quick ? 250'000 : 2'500'000;
-  const std::int64_t counting_n = quick ? 100'000 : 1'000'000;
-  const std::int64_t asks = quick ? 100'000 : 1'000'000;
-  const std::int64_t leaves = quick ? 100'000 : 1'000'000;
-  const std::int64_t idle = quick ? 100'000 : 1'000'000;
-  const std::size_t producers = workers;
-  auto n = [](std::int64_t v) { return std::to_string(v); };
-  return {
-      {"ping-pong (co-located)", "round trips=" + n(pp) + " workers=1", "msg",
-       [=] { return ping_pong(pp, 1); }},
-      {"ping-pong", "round trips=" + n(pp) + " workers=" + n(static_cast<std::int64_t>(workers)), "msg",
-       [=] { return ping_pong(pp, workers); }},
-      {"thread ring", "actors=503 hops=" + n(ring_hops), "msg",
-       [=] { return thread_ring(503, ring_hops, workers); }},
-      {"counting", "messages=" + n(counting_n), "msg", [=] { return savina_counting(counting_n, workers); }},
-      {"N:1 mailbox", "producer threads=" + n(static_cast<std::int64_t>(producers)) + " each=" + n(count), "msg",
-       [=] { return counting(count, producers, workers); }},
-      {"ask round trip", "asks=" + n(asks), "ask", [=] { return ask_loop(asks, workers); }},
-      {"skynet", "leaves=" + n(leaves), "actor", [=] { return skynet(leaves, workers); }},
-      {"create idle actors", "actors=" + n(idle), "actor", [=] { return create_idle(idle, workers); }},
-  };
+  const core::Sizes s = core::sizes(quick);
+  return core::named(s, workers,
+                     {[=] { return ping_pong(s.ping_pong, 1); }, [=] { return ping_pong(s.ping_pong, workers); },
+                      [=] { return thread_ring(s.ring_actors, s.ring_hops, workers); },
+                      [=] { return savina_counting(s.counting, workers); },
+                      [=] { return counting(s.n_to_1_each, workers, workers); },
+                      [=] { return ask_loop(s.asks, workers); }, [=] { return skynet(s.skynet_leaves, workers); },
+                      [=] { return create_idle(s.idle_actors, workers); }});
 }
 
 }  // namespace ensemble_bench

@@ -16,6 +16,8 @@
 
 #include <caf/all.hpp>
 
+#include "tools/caf_support.hpp"
+
 namespace ensemble_bench {
 namespace {
 
@@ -29,19 +31,6 @@ using fade_atom = caf::atom_constant<caf::atom("fade")>;
 using count_atom = caf::atom_constant<caf::atom("count")>;
 using peers_atom = caf::atom_constant<caf::atom("peers")>;
 
-void check(bool ok, const std::string& what) {
-  if (!ok) throw std::runtime_error("result check failed: " + what);
-}
-
-struct system_config : caf::actor_system_config {
-  explicit system_config(std::size_t workers) {
-    set("scheduler.max-threads", workers);
-  }
-};
-
-void check_workers(caf::actor_system& sys, std::size_t workers) {
-  check(sys.scheduler().num_workers() == workers, "CAF scheduler worker count");
-}
 
 // State types declare their constructor: see caf_workloads.cpp (CAF would
 // otherwise aggregate-initialize a state from the actor pointer).

@@ -17,6 +17,8 @@
 
 #include <caf/all.hpp>
 
+#include "tools/caf_support.hpp"
+
 namespace ensemble_bench {
 namespace {
 
@@ -24,21 +26,6 @@ using done_atom = caf::atom_constant<caf::atom("done")>;
 using run_atom = caf::atom_constant<caf::atom("run")>;
 using next_atom = caf::atom_constant<caf::atom("next")>;
 
-void check(bool ok, const std::string& what) {
-  if (!ok) throw std::runtime_error("result check failed: " + what);
-}
-
-// A fresh system per run: default scheduler policy (work stealing), one
-// worker thread per core unless the workload asks for fewer.
-struct system_config : caf::actor_system_config {
-  explicit system_config(std::size_t workers) {
-    set("scheduler.max-threads", workers);
-  }
-};
-
-void check_workers(caf::actor_system& sys, std::size_t workers) {
-  check(sys.scheduler().num_workers() == workers, "CAF scheduler worker count");
-}
 
 // ---- ping-pong: two actors bounce a counter
 caf::behavior pong(caf::event_based_actor*) {
@@ -348,31 +335,14 @@ std::uint64_t create_idle(std::int64_t n, std::size_t workers) {
 }  // namespace
 
 std::vector<Workload> caf_workloads(bool quick, std::size_t workers) {
-  // Sizes mirror workloads() in bench_workloads.cpp exactly.
-  const std::int64_t pp = quick ? 200'000 : 2'000'000;
-  const std::int64_t ring_hops = quick ? 500'000 : 10'000'000;
-  const std::int64_t count = quick ? 250'000 : 2'500'000;
-  const std::int64_t counting_n = quick ? 100'000 : 1'000'000;
-  const std::int64_t asks = quick ? 100'000 : 1'000'000;
-  const std::int64_t leaves = quick ? 100'000 : 1'000'000;
-  const std::int64_t idle_actors = quick ? 100'000 : 1'000'000;
-  const std::size_t producers = workers;
-  auto n = [](std::int64_t v) { return std::to_string(v); };
-  return {
-      {"ping-pong (co-located)", "round trips=" + n(pp) + " workers=1", "msg",
-       [=] { return ping_pong(pp, 1); }},
-      {"ping-pong", "round trips=" + n(pp) + " workers=" + n(static_cast<std::int64_t>(workers)), "msg",
-       [=] { return ping_pong(pp, workers); }},
-      {"thread ring", "actors=503 hops=" + n(ring_hops), "msg",
-       [=] { return thread_ring(503, ring_hops, workers); }},
-      {"counting", "messages=" + n(counting_n), "msg", [=] { return savina_counting(counting_n, workers); }},
-      {"N:1 mailbox", "producer threads=" + n(static_cast<std::int64_t>(producers)) + " each=" + n(count), "msg",
-       [=] { return counting(count, producers, workers); }},
-      {"ask round trip", "asks=" + n(asks), "ask", [=] { return ask_loop(asks, workers); }},
-      {"skynet", "leaves=" + n(leaves), "actor", [=] { return skynet_tree(leaves, workers); }},
-      {"create idle actors", "actors=" + n(idle_actors), "actor",
-       [=] { return create_idle(idle_actors, workers); }},
-  };
+  const core::Sizes s = core::sizes(quick);
+  return core::named(s, workers,
+                     {[=] { return ping_pong(s.ping_pong, 1); }, [=] { return ping_pong(s.ping_pong, workers); },
+                      [=] { return thread_ring(s.ring_actors, s.ring_hops, workers); },
+                      [=] { return savina_counting(s.counting, workers); },
+                      [=] { return counting(s.n_to_1_each, workers, workers); },
+                      [=] { return ask_loop(s.asks, workers); }, [=] { return skynet_tree(s.skynet_leaves, workers); },
+                      [=] { return create_idle(s.idle_actors, workers); }});
 }
 
 }  // namespace ensemble_bench

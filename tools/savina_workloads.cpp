@@ -21,10 +21,6 @@ using ensemble::Message;
 using ensemble::Syndicate;
 using savina::Colour;
 
-void check(bool ok, const std::string& what) {
-  if (!ok) throw std::runtime_error("result check failed: " + what);
-}
-
 struct Start {};
 
 // ---- fork-join throughput: the main thread tells every actor in turn; each
