@@ -17,6 +17,7 @@
 
 #include <caf/all.hpp>
 
+#include "tools/caf_support.hpp"
 #include "tools/mixed_workloads.hpp"
 
 namespace ensemble_bench {
@@ -25,18 +26,6 @@ namespace {
 using calc_atom = caf::atom_constant<caf::atom("calc")>;
 using done_atom = caf::atom_constant<caf::atom("done")>;
 using master_done_atom = caf::atom_constant<caf::atom("masterdone")>;
-
-void check(bool ok, const std::string& what) {
-  if (!ok) throw std::runtime_error("result check failed: " + what);
-}
-
-struct system_config : caf::actor_system_config {
-  explicit system_config(std::size_t workers) { set("scheduler.max-threads", workers); }
-};
-
-void check_workers(caf::actor_system& sys, std::size_t workers) {
-  check(sys.scheduler().num_workers() == workers, "CAF scheduler worker count");
-}
 
 // ---- mixed case
 using factors = std::vector<std::uint64_t>;

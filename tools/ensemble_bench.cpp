@@ -28,6 +28,7 @@
 #include "tools/baseline_workloads.hpp"
 #include "tools/bench_svg.hpp"
 #include "tools/bench_workloads.hpp"
+#include "tools/mixed_workloads.hpp"
 #include "tools/savina_workloads.hpp"
 #ifdef ENSEMBLE_BENCH_HAVE_CAF
 #include "tools/caf_workloads.hpp"
@@ -43,7 +44,8 @@ struct Measurement {
   double median = 0;
   double rate = 0;
   long peak_rss_kib = 0;
-  std::string error;  // non-empty when the run failed its check or crashed
+  double bytes_per_actor = 0;  // resident growth per idle actor ("idle actors" only)
+  std::string error;           // non-empty when the run failed its check or crashed
 };
 
 struct Row {
@@ -68,7 +70,7 @@ std::string ratio_text(std::optional<double> r) {
 }
 
 // Runs `w` `repetitions` times in a forked child; the child reports through a
-// pipe: "ok <items> <maxrss_kib> <s1> <s2> ..." or "error <text>".
+// pipe: "ok <items> <maxrss_kib> <bytes_per_actor> <s1> <s2> ..." or "error <text>".
 Measurement measure(const Workload& w, int repetitions) {
   Measurement m;
   int fds[2];
@@ -95,7 +97,8 @@ Measurement measure(const Workload& w, int repetitions) {
       }
       rusage u{};
       getrusage(RUSAGE_SELF, &u);
-      out = "ok " + std::to_string(items) + " " + std::to_string(u.ru_maxrss) + times;
+      out = "ok " + std::to_string(items) + " " + std::to_string(u.ru_maxrss) + " " +
+            std::to_string(ensemble_bench::last_bytes_per_actor()) + times;
     } catch (const std::exception& e) {
       out = std::string("error ") + e.what();
     }
@@ -111,7 +114,7 @@ Measurement measure(const Workload& w, int repetitions) {
   waitpid(pid, &status, 0);
   if (in.rfind("ok ", 0) == 0) {
     std::istringstream s(in.substr(3));
-    s >> m.items >> m.peak_rss_kib;
+    s >> m.items >> m.peak_rss_kib >> m.bytes_per_actor;
     for (double t; s >> t;) m.seconds.push_back(t);
     auto sorted = m.seconds;
     std::sort(sorted.begin(), sorted.end());
@@ -168,6 +171,7 @@ void write_record(std::ostream& out, const Row& r, const char* runtime, const Me
   for (std::size_t k = 0; k < m.seconds.size(); ++k) out << (k ? ", " : "") << m.seconds[k];
   out << "], \"median_seconds\": " << m.median << ", \"rate\": " << m.rate
       << ", \"peak_rss_kib\": " << m.peak_rss_kib;
+  if (m.bytes_per_actor > 0) out << ", \"bytes_per_actor\": " << m.bytes_per_actor;
   if (!m.error.empty()) out << ", \"error\": \"" << json_escape(m.error) << "\"";
   out << "}" << (last ? "" : ",") << "\n";
 }
@@ -203,10 +207,12 @@ int main(int argc, char** argv) {
 
   std::vector<Workload> ours = ensemble_bench::workloads(quick, workers);
   for (auto& w : ensemble_bench::savina_workloads(quick, workers)) ours.push_back(std::move(w));
+  for (auto& w : ensemble_bench::mixed_workloads(quick, workers)) ours.push_back(std::move(w));
   std::vector<Workload> theirs;
 #ifdef ENSEMBLE_BENCH_HAVE_CAF
   theirs = ensemble_bench::caf_workloads(quick, workers);
   for (auto& w : ensemble_bench::caf_savina_workloads(quick, workers)) theirs.push_back(std::move(w));
+  for (auto& w : ensemble_bench::caf_mixed_workloads(quick, workers)) theirs.push_back(std::move(w));
 #endif
   auto find_theirs = [&](const std::string& name) -> const Workload* {
     for (const Workload& w : theirs) {
@@ -272,6 +278,11 @@ int main(int argc, char** argv) {
         std::printf("    %s FAILED: %s\n", who, m->error.c_str());
         failed = true;
       }
+    }
+    if (r.ensemble.bytes_per_actor > 0) {
+      std::printf("    resident bytes per idle actor: ensemble %.0f", r.ensemble.bytes_per_actor);
+      if (r.caf && r.caf->bytes_per_actor > 0) std::printf(", CAF %.0f", r.caf->bytes_per_actor);
+      std::printf("\n");
     }
     std::fflush(stdout);
     rows.push_back(std::move(r));

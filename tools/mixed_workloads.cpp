@@ -39,9 +39,10 @@ std::uint64_t resident_bytes() {
 }
 
 Sizes sizes(bool quick) {
-  // Full: CAF's published `mixed_case 100 100 1000 4` with fewer rings (see
-  // the report in mixed_workloads.hpp's callers): each ring does the same work
-  // as there (token 1000 laps of 100 actors, one factorization per round).
+  // Full: CAF's published `mixed_case 100 100 1000 4` with 10 rings instead
+  // of 100. Each ring does the same work as there (1001 laps of 100 actors and
+  // one factorization per round), but a factorization costs ~0.36 s, so 100
+  // rings would take ~80 s on two cores; 10 take ~8 s. Quick: a smoke run.
   if (quick) return {.rings = 4, .ring_size = 20, .token = 200, .rounds = 2, .idle = 100'000};
   return {.rings = 10, .ring_size = 100, .token = 1000, .rounds = 4, .idle = 1'000'000};
 }
@@ -83,10 +84,6 @@ using ensemble::ActorAddress;
 using ensemble::ChildActorExited;
 using ensemble::Message;
 using ensemble::Syndicate;
-
-void check(bool ok, const std::string& what) {
-  if (!ok) throw std::runtime_error("result check failed: " + what);
-}
 
 // ---- mixed case
 struct Start {};
