@@ -7,7 +7,6 @@
 
 namespace ensemble {
 
-using runtime::ActorCell;
 using runtime::ReplySlot;
 
 AskOperation::AskOperation(runtime::SyndicateCore* core, ActorAddress target, Payload request,
@@ -24,7 +23,8 @@ AskOperation::AskOperation(AskOperation&& other) noexcept
       request_(std::move(other.request_)),
       timeout_(other.timeout_),
       on_behalf_of_(std::move(other.on_behalf_of_)),
-      slot_(std::exchange(other.slot_, nullptr)) {}
+      slot_(std::exchange(other.slot_, nullptr)),
+      promise_(other.promise_) {}
 
 AskOperation::~AskOperation() {
   if (slot_ == nullptr) return;
@@ -34,14 +34,15 @@ AskOperation::~AskOperation() {
   slot_->release();
 }
 
-void AskOperation::send(bool resume_actor) {
+void AskOperation::send(detail::TaskNode* waiter) {
   if (timeout_ <= std::chrono::nanoseconds::zero()) {
     throw std::invalid_argument("ask timeout must be positive (got " + format_seconds(timeout_) +
                                 " seconds); pass no_timeout to wait without limit");
   }
-  // Only a co_await parks the asking actor; get() (from plain code, or from a
+  // A task waiter is resumed through its strand; get() (plain code, or a
   // pre_start running on the creating thread) waits on the slot's futex.
-  slot_ = new ReplySlot(core_, core_->next_cell_id(), resume_actor ? on_behalf_of_ : ActorAddress());
+  slot_ = new ReplySlot(core_, core_->next_cell_id(),
+                        waiter != nullptr ? runtime::waker_for(*waiter) : runtime::TaskWaker{});
   Message m = core_->make_message(std::move(request_), ActorAddress(slot_));
   if (timeout_ != no_timeout) slot_->arm_timer(core_->timers(), timeout_);
   DeliveryResult r = core_->tell(target_, std::move(m));
@@ -54,42 +55,40 @@ Payload AskOperation::get() {
         "ask(...).get() would block a worker thread; return Task<> from process() and co_await "
         "the ask");
   }
-  if (slot_ == nullptr) send(false);
+  if (slot_ == nullptr) send(nullptr);
   slot_->wait();  // the done word, not the state: the winner writes the result in between
   return slot_->take(target_, timeout_);
 }
 
-bool AskOperation::await_ready() { return false; }
-
-bool AskOperation::await_suspend(std::coroutine_handle<> h) {
-  ActorCell* self = runtime::current_actor();
-  if (self != nullptr && !on_behalf_of_) on_behalf_of_ = self->address();  // syndicate().ask in a handler
-  if (self == nullptr || self->core() != core_ || self != on_behalf_of_.cell()) {
-    throw SyndicateError(
-        "co_await ask(...) works inside a Task handler of the asking actor; use get() from plain "
-        "code");
+bool AskOperation::suspend_task(detail::PromiseBase& p, std::coroutine_handle<> h) {
+  detail::TaskNode& n = p.running_node("co_await ask(...)");
+  if (slot_ != nullptr) throw SyndicateError("an ask is awaited once");
+  promise_ = &p;
+  // Suspend first: a reply may be posted before send() returns, and it must
+  // find the task waiting at this point (its wait_seq_).
+  detail::task_suspend_here(p, h);
+  try {
+    send(&n);
+  } catch (...) {
+    n.stop_ = detail::StopKind::none;  // the error is thrown at the co_await instead
+    throw;
   }
-  runtime::HandlerState& hs = runtime::side_of(*self);
-  hs.resume_at = h;
-  send(true);
   // Undeliverable is known synchronously and wakes nobody: go on at once.
-  // Any other finish (even one that already happened) woke us through the
-  // hand-off word, so we must suspend and let drive_task resume us.
-  if (slot_->failed_to_deliver()) return false;
-  runtime::SideLock lock(*self);
-  if (self->has_flag(detail::flag_stop_requested)) {
-    slot_->cancel();  // the wake is absorbed by drive_task's hand-off word
-  } else {
-    hs.waiting_on = slot_;
+  if (slot_->failed_to_deliver()) {
+    n.stop_ = detail::StopKind::none;
+    return false;
   }
   return true;
 }
 
 Payload AskOperation::await_resume() {
-  if (ActorCell* self = runtime::current_actor()) {
-    runtime::HandlerState& hs = runtime::side_of(*self);
-    runtime::SideLock lock(*self);
-    if (hs.waiting_on == slot_) hs.waiting_on = nullptr;
+  if (promise_ != nullptr && promise_->node_ != nullptr && promise_->node_->inject_) {
+    slot_->cancel();  // aborted while waiting: a late reply becomes a dead letter
+    promise_->take_injected();
+  }
+  if (!slot_->finished()) {
+    slot_->cancel();
+    throw SyndicateError("task resumed before its ask finished");
   }
   return slot_->take(target_, timeout_);
 }

@@ -100,14 +100,4 @@ DeliveryResult SyndicateCore::tell(const ActorAddress& target, Payload&& content
   return {};
 }
 
-void SyndicateCore::resume_actor(ActorCell* a) noexcept {
-  HandlerState& hs = side_of(*a);
-  // acq_rel: release publishes what the completer stored for the task (the
-  // reply); acquire pairs with drive_task's CAS to "suspended", so the
-  // re-scheduled worker sees everything the suspending worker wrote.
-  if (hs.task_state.exchange(task_ready, std::memory_order_acq_rel) == task_suspended) {
-    schedule(a);
-  }
-}
-
 }  // namespace ensemble::runtime

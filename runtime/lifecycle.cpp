@@ -132,7 +132,6 @@ bool SyndicateCore::request_stop(ActorCell* a, std::string reason, StopMode mode
     hs.stop_reason = std::move(reason);
     hs.stop_mode = mode;
     a->set_flag(detail::flag_stop_requested);
-    if (hs.waiting_on != nullptr) hs.waiting_on->cancel();
   }
   nudge(a, false);
   return true;
@@ -176,11 +175,16 @@ RunOutcome SyndicateCore::begin_stop(ActorCell* a) {
 RunOutcome SyndicateCore::finish_stop(ActorCell* a) {
   HandlerState& hs = side_of(*a);
   cancel_wakeups(a);
+  // The actor's tasks (its coroutine handler included) are aborted with
+  // ActorStopped, so their catch blocks and destructors run before post_stop.
+  teardown_strand(a, hs);
+  if (hs.handler != nullptr) complete_handler_task(a, hs);
   try {
     a->object()->post_stop();
   } catch (...) {
     // post_stop runs during teardown; its failure cannot undo the stop.
   }
+
   StopMode mode;
   std::string reason;
   {
@@ -202,6 +206,7 @@ RunOutcome SyndicateCore::finish_stop(ActorCell* a) {
   // in a ring, children), so actors that point at each other are freed.
   a->destroy_object();
   if (parent_done != nullptr) schedule(parent_done);
+  bounce_deferred(a, hs);
   // seq_cst: pairs with the increment in stop_and_wait (Dekker): either it sees
   // STOPPED (set above) or we see it waiting.
   if (stop_waiters_.load(std::memory_order_seq_cst) > 0) {
@@ -224,7 +229,6 @@ void SyndicateCore::stop_and_wait(const ActorAddress& addr) {
       hs.stop_reason = reasons::system_shutdown;
       hs.stop_mode = StopMode::silent;
       a->set_flag(detail::flag_stop_requested);
-      if (hs.waiting_on != nullptr) hs.waiting_on->cancel();
     }
   }
   // An idle actor is stopped right here: no hand-off to a worker, so shutting

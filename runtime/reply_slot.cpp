@@ -8,7 +8,7 @@
 
 namespace ensemble::runtime {
 
-ReplySlot::ReplySlot(SyndicateCore* core, std::uint64_t id, ActorAddress waiter) noexcept
+ReplySlot::ReplySlot(SyndicateCore* core, std::uint64_t id, TaskWaker waiter) noexcept
     : Cell(detail::CellKind::reply, core, id), waiter_(std::move(waiter)) {
   timer_.slot = this;
 }
@@ -23,7 +23,7 @@ bool ReplySlot::finish(State outcome) noexcept {
 
 void ReplySlot::wake() noexcept {
   if (waiter_) {
-    core_->resume_actor(static_cast<ActorCell*>(waiter_.cell()));
+    waiter_.fire();
     return;
   }
   // release: pairs with the acquire load in wait(); the waiter sees result_.
@@ -93,8 +93,8 @@ void ReplySlot::wait() noexcept {
 }
 
 Payload ReplySlot::take(const ActorAddress& target, std::chrono::nanoseconds timeout) {
-  // acquire: pairs with finish(); for a coroutine waiter the hand-off through
-  // resume_actor already ordered it, for a blocking one wait() did.
+  // acquire: pairs with finish(); for a task waiter the wake envelope's
+  // mailbox hand-off already ordered it, for a blocking one wait() did.
   switch (state_.load(std::memory_order_acquire)) {
     case replied:
       return std::move(result_);

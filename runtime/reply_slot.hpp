@@ -9,8 +9,8 @@
 // The winner stores the outcome, then wakes the waiter:
 //   - a blocking waiter (AskOperation::get on a plain thread) sleeps on the
 //     futex word done_; the winner stores 1 (release) and wakes it;
-//   - a coroutine waiter (a Task handler of `waiter_`) is resumed through the
-//     actor's hand-off word (SyndicateCore::resume_actor).
+//   - a task waiter (co_await ask inside a task) gets a wake envelope posted
+//     to its strand's host (TaskWaker::fire), which resumes it there.
 //
 // References: the AskOperation holds one; the request's sender address holds
 // one (so the replier can reach the slot however late); the timer holds one
@@ -26,19 +26,19 @@
 #include <ensemble/detail/cell.hpp>
 #include <ensemble/message.hpp>
 
-#include "runtime/side_state.hpp"
+#include "runtime/task_host.hpp"
 #include "runtime/timer_service.hpp"
 
 namespace ensemble::runtime {
 
-class ReplySlot final : public detail::Cell, public Suspension {
+class ReplySlot final : public detail::Cell {
  public:
   // undeliverable: the request failed inside send() (the asker learns it
   // synchronously, nobody is woken); rejected: it failed later (bounced by a
   // stopped actor), and the waiter is woken like for a reply.
   enum State : std::uint32_t { waiting, replied, timed_out, cancelled, undeliverable, rejected };
 
-  ReplySlot(SyndicateCore* core, std::uint64_t id, ActorAddress waiter) noexcept;
+  ReplySlot(SyndicateCore* core, std::uint64_t id, TaskWaker waiter) noexcept;
 
   // The reply. False when the ask is already over (the caller dead-letters it).
   bool deliver(Message& m);
@@ -46,7 +46,7 @@ class ReplySlot final : public detail::Cell, public Suspension {
   void fail(std::string reason);
   // The request was bounced after it was queued (any thread).
   void reject(const char* reason) noexcept;
-  void cancel() noexcept override;
+  void cancel() noexcept;
 
   // Arms the time-out (takes a reference for the timer).
   void arm_timer(TimerService& timers, std::chrono::nanoseconds timeout);
@@ -76,7 +76,7 @@ class ReplySlot final : public detail::Cell, public Suspension {
   std::atomic<std::uint32_t> done_{0};
   Payload result_;
   std::string failure_;
-  ActorAddress waiter_;  // the asking actor (coroutine waits), or empty
+  TaskWaker waiter_;  // the asking task, or empty (a blocking get())
   Timer timer_;
 };
 

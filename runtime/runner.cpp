@@ -66,55 +66,79 @@ RunOutcome SyndicateCore::run_actor(ActorCell* a) {
   RunningScope scope(a);
   if (a->has_flag(detail::flag_stopped)) return run_stopped(a);
   // acquire: pairs with the release in side_of.
-  if (HandlerState* hs = a->side_.load(std::memory_order_acquire)) {
-    if (hs->task) {
-      // Re-scheduled by resume_actor: the awaited thing finished.
-      hs->task_state.store(task_running, std::memory_order_relaxed);  // relaxed: token holder only
-      if (drive_task(a, *hs) == RunOutcome::suspended) return RunOutcome::suspended;
-    }
-    if (hs->stopping) return finish_stop(a);  // the last child finished stopping
-  }
+  HandlerState* hs = a->side_.load(std::memory_order_acquire);
+  if (hs != nullptr && hs->stopping) return finish_stop(a);  // the last child finished stopping
   Mailbox& box = a->mailbox();
   for (std::size_t n = 0; n < config_.messages_per_activation; ++n) {
     if (a->has_flag(detail::flag_stop_requested)) return begin_stop(a);
-    MailboxNode* node = box.pop();
-    if (node == nullptr) {
-      // Once the mailbox is idle the actor is no longer ours: another thread
-      // may take the token, stop it and free it. Touch nothing after this.
-      if (box.try_mark_idle()) return RunOutcome::idle;
-      node = box.pop();
-      if (node == nullptr) return RunOutcome::yield;  // a push is in flight (mailbox P4)
+    Envelope* env;
+    if (hs != nullptr && hs->handler == nullptr && hs->deferred_head != nullptr) {
+      // The coroutine handler that held these back has finished: they go first.
+      MailboxNode* node = hs->deferred_head;
+      hs->deferred_head = node->next_.load(std::memory_order_relaxed);  // relaxed: token holder only
+      if (hs->deferred_head == nullptr) hs->deferred_tail = nullptr;
+      env = static_cast<Envelope*>(node);
+    } else {
+      MailboxNode* node = box.pop();
+      if (node == nullptr) {
+        // Once the mailbox is idle the actor is no longer ours: another thread
+        // may take the token, stop it and free it. Touch nothing after this.
+        if (box.try_mark_idle()) return RunOutcome::idle;
+        node = box.pop();
+        if (node == nullptr) return RunOutcome::yield;  // a push is in flight (mailbox P4)
+      }
+      env = static_cast<Envelope*>(node);
     }
-    if (handle(a, static_cast<Envelope*>(node)) == RunOutcome::suspended) {
-      return RunOutcome::suspended;
+    if (env->control != 0) {
+      if (env->control == control_strand_wake) {
+        apply_wake(a, env);
+        hs = a->side_.load(std::memory_order_acquire);  // acquire: as above
+        if (hs->handler != nullptr && hs->handler->status_ == task::Status::finished) {
+          complete_handler_task(a, *hs);
+        }
+      } else {
+        free_envelope(env);  // a stop nudge: the flag check at the loop's top acts on it
+      }
+      continue;
     }
+    if (hs != nullptr && hs->handler != nullptr) {
+      // A coroutine handler is still running: one message at a time.
+      env->next_.store(nullptr, std::memory_order_relaxed);  // relaxed: token holder only
+      if (hs->deferred_tail != nullptr) {
+        hs->deferred_tail->next_.store(env, std::memory_order_relaxed);  // relaxed: token holder only
+      } else {
+        hs->deferred_head = env;
+      }
+      hs->deferred_tail = env;
+      continue;
+    }
+    handle(a, env);
+    if (hs == nullptr) hs = a->side_.load(std::memory_order_acquire);  // acquire: as above
   }
   return RunOutcome::yield;
 }
 
-RunOutcome SyndicateCore::handle(ActorCell* a, Envelope* env) {
-  if (env->control != 0) {  // a stop nudge: the flag check at the loop's top acts on it
-    free_envelope(env);
-    return RunOutcome::idle;
-  }
+void SyndicateCore::handle(ActorCell* a, Envelope* env) {
   Message& m = env->message;
   if (m.is<StatusRequest>()) {
     reply(a, m, ActorStatus{a->object()->class_name(), a->address().to_string()});
     free_envelope(env);
-    return RunOutcome::idle;
+    return;
   }
   if (auto* exit = m.get_if<ActorExitRequest>()) {
     request_stop(a, std::move(exit->reason), StopMode::notify_parent);
     free_envelope(env);
-    return RunOutcome::idle;
+    return;
   }
   bool failed = false;
   detail::DispatchResult r = dispatch_guarded(a, env, failed);
-  if (failed) return RunOutcome::idle;
-  if (r.task) return start_task(a, env, r);
+  if (failed) return;
+  if (r.task) {
+    start_handler_task(a, env, r);
+    return;
+  }
   if (r.reply.has_value()) reply(a, m, std::move(r.reply));
   free_envelope(env);
-  return RunOutcome::idle;
 }
 
 detail::DispatchResult SyndicateCore::dispatch_guarded(ActorCell* a, Envelope* env, bool& failed) {
@@ -129,52 +153,47 @@ detail::DispatchResult SyndicateCore::dispatch_guarded(ActorCell* a, Envelope* e
   }
 }
 
-RunOutcome SyndicateCore::start_task(ActorCell* a, Envelope* env, detail::DispatchResult& r) {
+void SyndicateCore::start_handler_task(ActorCell* a, Envelope* env, detail::DispatchResult& r) {
   HandlerState& hs = side_of(*a);
-  hs.task = r.task;
-  hs.resume_at = r.task;
-  hs.finish = r.finish;
-  hs.envelope = env;
-  hs.task_state.store(task_running, std::memory_order_relaxed);  // relaxed: no completer exists yet
-  return drive_task(a, hs);
-}
-
-RunOutcome SyndicateCore::drive_task(ActorCell* a, HandlerState& hs) {
-  for (;;) {
-    hs.resume_at.resume();
-    if (hs.task.done()) {
-      complete_task(a, hs);
-      return RunOutcome::idle;
-    }
-    std::uint32_t expected = task_running;
-    // acq_rel: release hands this worker's writes to whoever re-schedules us;
-    // acquire (also on failure) sees what a completer that came first stored.
-    if (hs.task_state.compare_exchange_strong(expected, task_suspended, std::memory_order_acq_rel,
-                                              std::memory_order_acquire)) {
-      return RunOutcome::suspended;
-    }
-    // The completer came first (task_ready): go on at once.
-    hs.task_state.store(task_running, std::memory_order_relaxed);  // relaxed: token holder only
-  }
-}
-
-void SyndicateCore::complete_task(ActorCell* a, HandlerState& hs) {
-  std::coroutine_handle<> task = std::exchange(hs.task, {});
-  Envelope* env = std::exchange(hs.envelope, nullptr);
-  Payload result;
-  std::exception_ptr failure;
+  auto* n = new HandlerNode();
+  detail::NodeRef node(n, /*adopt=*/true);
+  n->id_ = detail::next_task_id();
+  n->root_ = r.task;
+  n->resume_at_ = r.task;
+  n->root_promise_ = r.promise;
+  n->finish = r.finish;
+  r.promise->node_ = n;
+  detail::TaskStrand* s = nullptr;
   try {
-    result = hs.finish(task);
+    s = &strand_of(*a);
   } catch (...) {
-    failure = std::current_exception();
+    handler_failed(a, env, describe(std::current_exception()));
+    return;  // the node destroys the frame
   }
-  task.destroy();
-  if (failure) {
-    handler_failed(a, env, describe(failure));
+  hs.handler = static_cast<HandlerNode*>(node.leak());
+  hs.handler_envelope = env;
+  s->activate(*n);  // runs it now, until it first suspends
+  if (n->status_ == task::Status::finished) complete_handler_task(a, hs);
+}
+
+void SyndicateCore::complete_handler_task(ActorCell* a, HandlerState& hs) {
+  HandlerNode* n = std::exchange(hs.handler, nullptr);
+  Envelope* env = std::exchange(hs.handler_envelope, nullptr);
+  detail::NodeRef node(n, /*adopt=*/true);
+  if (!n->ok_ || n->finish_error) {
+    handler_failed(a, env, describe(n->ok_ ? n->finish_error : n->error_));
     return;
   }
-  if (result.has_value()) reply(a, env->message, std::move(result));
+  if (n->reply.has_value()) reply(a, env->message, std::move(n->reply));
   free_envelope(env);
+}
+
+void SyndicateCore::bounce_deferred(ActorCell* a, HandlerState& hs) {
+  while (MailboxNode* node = hs.deferred_head) {
+    hs.deferred_head = node->next_.load(std::memory_order_relaxed);  // relaxed: token holder only
+    bounce(a, static_cast<Envelope*>(node));
+  }
+  hs.deferred_tail = nullptr;
 }
 
 void SyndicateCore::reply(ActorCell* a, const Message& request, Payload content) {
@@ -208,7 +227,9 @@ RunOutcome SyndicateCore::run_stopped(ActorCell* a) {
 }
 
 void SyndicateCore::bounce(ActorCell* a, Envelope* env) {
-  if (env->control == 0) {
+  if (env->control == control_strand_wake) {
+    drop_wake(env->message.content().get<StrandWake>());
+  } else if (env->control == 0) {
     const char* reason = shut_down() ? reasons::shut_down : reasons::not_found;
     // An ask whose request bounces fails now rather than at its time-out.
     if (detail::Cell* s = env->message.sender().cell(); s != nullptr && s->kind() == detail::CellKind::reply) {

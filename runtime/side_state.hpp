@@ -1,12 +1,12 @@
 // Internal: the part of an actor that only some actors need, allocated on
-// first use so that an idle actor stays small: a suspended coroutine handler,
-// its pending wake-ups, and the state of a stop in progress.
+// first use so that an idle actor stays small: its task strand and the
+// coroutine handler in progress, its pending wake-ups, and the state of a
+// stop in progress.
 //
 // Concurrency: fields marked [token] are touched only by the thread holding
 // the actor's mailbox token (mailbox.hpp); fields marked [side lock] only
 // under the actor's side lock (lock_side/unlock_side, a spin bit in the
-// actor's flags, held for a few instructions); task_state_ is the hand-off
-// word between a suspended handler and whoever completes what it waits for.
+// actor's flags, held for a few instructions).
 #pragma once
 
 #include <atomic>
@@ -19,19 +19,11 @@
 
 #include "runtime/actor_cell.hpp"
 #include "runtime/envelope.hpp"
+#include "runtime/task_strand.hpp"
 
 #include "runtime/atomics.hpp"
 
 namespace ensemble::runtime {
-
-// Something a suspended handler waits for that a stop can cut short.
-class Suspension {
- public:
-  virtual void cancel() noexcept = 0;
-
- protected:
-  ~Suspension() = default;
-};
 
 struct WakeupTimer;
 
@@ -41,25 +33,23 @@ enum class StopMode : std::uint8_t {
   silent,         // syndicate shutdown or failed pre_start: nobody is told
 };
 
-// task_state_ values: the hand-off protocol between drive_task (the token
-// holder) and resume_actor (the completer).
-//   running   -> suspended  the token holder found the task suspended (CAS)
-//   running   -> ready      the completer came first; the holder resumes at once
-//   suspended -> ready      the completer re-schedules the actor
-inline constexpr std::uint32_t task_running = 0;
-inline constexpr std::uint32_t task_suspended = 1;
-inline constexpr std::uint32_t task_ready = 2;
+struct HandlerNode;
 
 struct HandlerState {
-  // [token] the coroutine handler in progress, if any.
-  std::coroutine_handle<> task;
-  std::coroutine_handle<> resume_at;  // the innermost suspended coroutine
-  Payload (*finish)(std::coroutine_handle<>) = nullptr;
-  Envelope* envelope = nullptr;  // the message the task handles
-  std::atomic<std::uint32_t> task_state{task_running};
+  // [token] the strand of tasks running on this actor (created on first use)
+  // and, once the actor stopped, the fact that no new one may start.
+  detail::TaskStrand* strand = nullptr;
+  bool strand_closed = false;
+  // [token] the coroutine handler in progress (a task on the strand) and the
+  // message it handles. While it runs, later user messages wait in the
+  // deferred list (oldest first), so the actor still handles one message at
+  // a time, in order, while wake envelopes for its tasks keep flowing.
+  HandlerNode* handler = nullptr;
+  Envelope* handler_envelope = nullptr;
+  MailboxNode* deferred_head = nullptr;
+  MailboxNode* deferred_tail = nullptr;
 
   // [side lock]
-  Suspension* waiting_on = nullptr;
   WakeupTimer* wakeups = nullptr;  // intrusive list of pending wake-ups
   bool stop_claimed = false;
   std::string stop_reason;

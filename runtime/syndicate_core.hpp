@@ -34,6 +34,7 @@
 #include "runtime/registry.hpp"
 #include "runtime/scheduler.hpp"
 #include "runtime/side_state.hpp"
+#include "runtime/task_host.hpp"
 #include "runtime/timer_service.hpp"
 
 namespace ensemble::runtime {
@@ -52,8 +53,11 @@ class SyndicateCore {
   DeliveryResult tell(const ActorAddress& target, Payload&& content, detail::Cell* sender);
   void dead_letter(Message message, const ActorAddress& target, std::string reason);
   Message make_message(Payload content, ActorAddress sender);
-  // Re-schedules an actor whose suspended handler can go on.
-  void resume_actor(ActorCell* a) noexcept;
+  // Tasks (task_host.cpp): a wake envelope for the strand hosted by `host`,
+  // applied by its token holder; a host for a task tree started from plain code.
+  void post_wake(ActorCell* host, StrandWake w) noexcept;
+  void drop_wake(StrandWake& w) noexcept;
+  ActorAddress create_task_host();
   // Hands an actor whose token the caller holds to the pool, or, once the pool
   // is stopped, runs it right here.
   void schedule(ActorCell* a) noexcept;
@@ -94,11 +98,13 @@ class SyndicateCore {
 
  private:
   // runner.cpp
-  RunOutcome handle(ActorCell* a, Envelope* env);
+  void handle(ActorCell* a, Envelope* env);
   detail::DispatchResult dispatch_guarded(ActorCell* a, Envelope* env, bool& failed);
-  RunOutcome start_task(ActorCell* a, Envelope* env, detail::DispatchResult& r);
-  RunOutcome drive_task(ActorCell* a, HandlerState& hs);
-  void complete_task(ActorCell* a, HandlerState& hs);
+  void start_handler_task(ActorCell* a, Envelope* env, detail::DispatchResult& r);
+  void complete_handler_task(ActorCell* a, HandlerState& hs);
+  void apply_wake(ActorCell* a, Envelope* env);
+  void teardown_strand(ActorCell* a, HandlerState& hs) noexcept;
+  void bounce_deferred(ActorCell* a, HandlerState& hs);
   void reply(ActorCell* a, const Message& request, Payload content);
   void handler_failed(ActorCell* a, Envelope* env, const std::string& what);
   RunOutcome run_stopped(ActorCell* a);

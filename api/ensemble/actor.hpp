@@ -6,8 +6,12 @@
 //   any value T     told back to the message's sender, if it has one (spark's
 //                   auto-reply). Payload and std::optional<T> reply only when
 //                   they hold a value.
-//   Task<> / Task<T> a coroutine: it may co_await ask(...) and other Tasks
-//                   without blocking its worker; Task<T>'s value is the reply.
+//   Task<> / Task<T> a coroutine: it may co_await ask(...), task::sleep,
+//                   joins and other Tasks without blocking its worker;
+//                   Task<T>'s value is the reply. It runs as a task on the
+//                   actor's strand: the actor handles its next message once
+//                   the task finishes, while the tasks it forked (and wake-ups
+//                   for them) go on running on the same strand.
 //
 // An actor handles one message at a time, in the order each sender sent them,
 // and everything a sender wrote before telling is visible to the handler.
@@ -64,6 +68,7 @@ struct DispatchResult {
   std::coroutine_handle<> task;
   // Takes a finished task's value as the reply (rethrows its exception).
   Payload (*finish)(std::coroutine_handle<>) = nullptr;
+  PromiseBase* promise = nullptr;  // the task's root frame
 };
 
 struct ActorType {
@@ -89,9 +94,9 @@ Payload to_reply(R&& r) {
   }
 }
 
-template <class T>
+template <class P, class T>
 Payload finish_task(std::coroutine_handle<> h) {
-  auto typed = std::coroutine_handle<TaskPromise<T>>::from_address(h.address());
+  auto typed = std::coroutine_handle<P>::from_address(h.address());
   if constexpr (std::is_void_v<T>) {
     typed.promise().take_result();
     return {};
@@ -109,7 +114,9 @@ DispatchResult dispatch_to(Actor& self, Message& m) {
     return {};
   } else if constexpr (is_task_v<std::remove_cvref_t<R>>) {
     using T = typename std::remove_cvref_t<R>::value_type;
-    return DispatchResult{{}, actor.process(m).release(), &finish_task<T>};
+    using P = typename std::remove_cvref_t<R>::promise_type;
+    auto h = actor.process(m).release();
+    return DispatchResult{{}, h, &finish_task<P, T>, &h.promise()};
   } else {
     return DispatchResult{to_reply(actor.process(m)), {}, nullptr};
   }

@@ -6,7 +6,10 @@
 // MessageDeliveryError when the request cannot be delivered and with
 // ActorTimeout when no reply arrives in time. Waiting with get() on a worker
 // thread would block the worker, so it throws SyndicateError there: inside
-// handlers, return Task<> from process() and co_await the ask.
+// handlers, return Task<> from process() and co_await the ask. co_await works
+// in any ensemble::Task (a handler, a fork, a tree started with task::run):
+// the task suspends, its strand goes on with other work, and an abort of the
+// task (or a stop of its actor) cancels the ask.
 #pragma once
 
 #include <chrono>
@@ -14,6 +17,7 @@
 
 #include <ensemble/address.hpp>
 #include <ensemble/payload.hpp>
+#include <ensemble/task.hpp>
 
 namespace ensemble {
 
@@ -40,12 +44,17 @@ class [[nodiscard]] AskOperation {
   Payload get();
   operator Payload() && { return get(); }  // NOLINT: `Payload r = syn.ask(...)`
 
-  bool await_ready();
-  bool await_suspend(std::coroutine_handle<> h);
+  bool await_ready() const noexcept { return false; }
+  template <class P>
+  bool await_suspend(std::coroutine_handle<P> h) {
+    static_assert(detail::is_task_promise_v<P>, "co_await ask(...) works inside an ensemble::Task");
+    return suspend_task(h.promise(), h);
+  }
   Payload await_resume();
 
  private:
-  void send(bool resume_actor);
+  bool suspend_task(detail::PromiseBase& p, std::coroutine_handle<> h);
+  void send(detail::TaskNode* waiter);
 
   runtime::SyndicateCore* core_;
   ActorAddress target_;
@@ -53,6 +62,7 @@ class [[nodiscard]] AskOperation {
   std::chrono::nanoseconds timeout_;
   ActorAddress on_behalf_of_;  // the asking actor, when asked from a handler
   runtime::ReplySlot* slot_ = nullptr;
+  detail::PromiseBase* promise_ = nullptr;  // the awaiting task's frame
 };
 
 }  // namespace ensemble

@@ -11,3 +11,4 @@
 #include <ensemble/spec.hpp>
 #include <ensemble/syndicate.hpp>
 #include <ensemble/task.hpp>
+#include <ensemble/task/run.hpp>

@@ -1,112 +1,184 @@
-// ensemble/task.hpp: Task<T>, the coroutine type of ensemble.
+// ensemble/task.hpp: Task<T, M>, the coroutine type of ensemble.
 //
-// A Task<T> is a lazily started stackless coroutine that produces a T or fails
-// with an exception. It starts when it is awaited (or handed to the runtime),
-// and awaiting a Task transfers control symmetrically, so a long chain of
-// awaits that complete synchronously does not grow the stack. Frames come from
-// the current thread's frame pool, not from the global heap on every call.
+// A Task<T, M> is a lazily started stackless coroutine that returns a T, may
+// fail with an exception, and may send messages of type M (task::Never, the
+// default, for none; Payload for any). It starts when it is awaited, forked
+// (task::fork) or handed to the runtime (task::run, task::spawn, an actor's
+// process()). Awaiting a Task transfers control symmetrically, so a long chain
+// of awaits that complete synchronously never grows the stack. Frames come
+// from the thread's frame pool, not from the global heap on every call.
 //
-// An Actor's process() may return Task<> (or Task<T>, whose value is the
-// reply): it may then co_await ask(...) and other Tasks without blocking its
-// worker. The actor still handles one message at a time: the next message waits
-// until the Task finishes.
-//
-//     ensemble::Task<std::string> process(ensemble::Message& m) {
-//       auto answer = co_await ask(m.get<std::string>(), other_);
-//       co_return "relayed:" + answer.get<std::string>();
+//     ensemble::Task<int, std::string> worker(int n) {
+//       co_await ensemble::task::sleep(std::chrono::milliseconds(5));
+//       co_await ensemble::task::send(std::string("done"));
+//       co_return n * 2;
 //     }
 //
-// Thread safety: a Task is resumed by one thread at a time; across suspension
-// points it may move to another worker, with happens-before preserved.
+// The operations of the actress task model (fork, join, abort, exit, spawn,
+// current, suspend, resume, sleep, wait, all, and the effects send, effect,
+// effects, batch, none, tag, listen, loop, then) are in <ensemble/task/...>;
+// <ensemble/ensemble.hpp> includes them all, and docs/tasks.md shows them.
+//
+// Where tasks run. The tasks of one tree (a root and everything it forks) run
+// cooperatively on one strand, in the order the reference scheduler gives;
+// separate trees run in parallel on the syndicate's workers. An actor is a
+// strand too: an actor's process() may return a Task, and tasks forked inside
+// a handler run on that actor's strand, so they may touch its state.
+//
+// Thread safety: a Task object is used by one thread at a time. Across
+// suspension points a task may move to another worker; the runtime's
+// hand-offs order its writes (happens-before).
 #pragma once
 
 #include <coroutine>
 #include <exception>
+#include <optional>
+#include <string>
 #include <type_traits>
 #include <utility>
-#include <variant>
 
 #include <ensemble/detail/frame_alloc.hpp>
+#include <ensemble/detail/task_node.hpp>
+#include <ensemble/payload.hpp>
 
 namespace ensemble {
 
-template <class T = void>
+template <class T = void, class M = task::Never>
 class Task;
 
 namespace detail {
 
-class TaskPromiseBase {
+// What happens to a message a frame passes upwards (see task_emit).
+struct MessageSink {
+  void (*deliver)(void* context, Payload&& message);
+  void* context;
+};
+
+class PromiseBase {
  public:
+  struct InitialAwaiter {
+    PromiseBase* self;
+    bool await_ready() const noexcept { return false; }
+    void await_suspend(std::coroutine_handle<>) const noexcept {}
+    // An abort of a task that never ran fails it here, before its body.
+    void await_resume() const { self->take_injected(); }
+  };
   struct FinalAwaiter {
     bool await_ready() const noexcept { return false; }
     template <class P>
     std::coroutine_handle<> await_suspend(std::coroutine_handle<P> h) noexcept {
-      // Symmetric transfer to whoever awaited us; the runtime (no continuation)
-      // gets control back from resume() and sees done().
+      // Symmetric transfer to whoever awaited us; a root frame gives control
+      // back to the scheduler, which sees done().
       auto next = h.promise().continuation_;
       return next ? next : std::noop_coroutine();
     }
     void await_resume() const noexcept {}
   };
 
-  std::suspend_always initial_suspend() const noexcept { return {}; }
+  InitialAwaiter initial_suspend() noexcept { return {this}; }
   FinalAwaiter final_suspend() const noexcept { return {}; }
+  void unhandled_exception() noexcept { error_ = std::current_exception(); }
 
   static void* operator new(std::size_t size) { return pooled_alloc(size); }
   static void operator delete(void* p, std::size_t size) noexcept { pooled_free(p, size); }
 
-  void set_continuation(std::coroutine_handle<> c) noexcept { continuation_ = c; }
+  // Rethrows the error an abort injected at this suspension point, if any.
+  void take_injected() const {
+    if (node_ != nullptr && node_->inject_) std::rethrow_exception(std::exchange(node_->inject_, {}));
+  }
+  // The node this frame runs for; throws when it runs outside a task.
+  TaskNode& running_node(const char* operation) const;
 
- private:
-  std::coroutine_handle<> continuation_;
+  TaskNode* node_ = nullptr;                // the task (root and subtasks share it)
+  PromiseBase* parent_ = nullptr;           // the frame awaiting this one
+  std::coroutine_handle<> continuation_;    // that frame's handle
+  std::exception_ptr error_;
+  const std::string* tag_ = nullptr;        // task::tag: wraps messages passing this frame
+  const MessageSink* sink_ = nullptr;       // task::capture: messages stop here
 };
 
 template <class T>
-class TaskPromise final : public TaskPromiseBase {
+class PromiseValue : public PromiseBase {
  public:
-  Task<T> get_return_object() noexcept;
   template <class U>
   void return_value(U&& v) {
-    result_.template emplace<1>(std::forward<U>(v));
+    value_.emplace(std::forward<U>(v));
   }
-  void unhandled_exception() noexcept { result_.template emplace<2>(std::current_exception()); }
-
   T take_result() {
-    if (result_.index() == 2) std::rethrow_exception(std::get<2>(result_));
-    return std::move(std::get<1>(result_));
+    if (error_) std::rethrow_exception(error_);
+    return std::move(*value_);
   }
-  std::exception_ptr exception() const noexcept {
-    return result_.index() == 2 ? std::get<2>(result_) : nullptr;
-  }
-
- private:
-  std::variant<std::monostate, T, std::exception_ptr> result_;
+  std::optional<T> value_;
 };
 
 template <>
-class TaskPromise<void> final : public TaskPromiseBase {
+class PromiseValue<void> : public PromiseBase {
  public:
-  Task<void> get_return_object() noexcept;
   void return_void() noexcept {}
-  void unhandled_exception() noexcept { error_ = std::current_exception(); }
-  void take_result() {
+  void take_result() const {
     if (error_) std::rethrow_exception(error_);
   }
-  std::exception_ptr exception() const noexcept { return error_; }
+};
 
- private:
-  std::exception_ptr error_;
+template <class T, class M>
+class TaskPromise final : public PromiseValue<T> {
+ public:
+  using message_type = M;
+  Task<T, M> get_return_object() noexcept;
+};
+
+template <class P>
+inline constexpr bool is_task_promise_v = std::is_base_of_v<PromiseBase, P>;
+
+// Messages of a Task<.., Inner> may flow into a Task<.., Outer>.
+template <class Inner, class Outer>
+inline constexpr bool messages_fit_v = std::is_same_v<Inner, task::Never> ||
+                                       std::is_same_v<Outer, Payload> || std::is_same_v<Inner, Outer>;
+
+// Links a subtask frame under the frame that awaits it.
+template <class P>
+void link_frame(PromiseBase& child, std::coroutine_handle<P> parent) noexcept {
+  child.continuation_ = parent;
+  if constexpr (is_task_promise_v<P>) {
+    child.node_ = parent.promise().node_;
+    child.parent_ = &parent.promise();
+  }
+}
+
+template <class T, class M>
+struct TaskAwaiter {
+  std::coroutine_handle<TaskPromise<T, M>> h;
+  bool await_ready() const noexcept { return !h || h.done(); }
+  template <class P>
+  std::coroutine_handle<> await_suspend(std::coroutine_handle<P> awaiting) noexcept {
+    if constexpr (is_task_promise_v<P>) {
+      static_assert(messages_fit_v<M, typename P::message_type>,
+                    "this subtask sends messages the awaiting Task<T, M> cannot send: "
+                    "give the awaiting task the same M (or Payload)");
+    }
+    link_frame(h.promise(), awaiting);
+    return h;
+  }
+  T await_resume() {
+    if constexpr (std::is_void_v<T>) {
+      if (h) h.promise().take_result();
+    } else {
+      return h.promise().take_result();
+    }
+  }
 };
 
 }  // namespace detail
 
-template <class T>
+template <class T, class M>
 class [[nodiscard]] Task {
  public:
-  using promise_type = detail::TaskPromise<T>;
+  using promise_type = detail::TaskPromise<T, M>;
   using value_type = T;
+  using message_type = M;
   using handle_type = std::coroutine_handle<promise_type>;
 
+  // An empty task: awaiting it finishes at once (task::none() is one).
   Task() noexcept = default;
   explicit Task(handle_type h) noexcept : handle_(h) {}
   Task(Task&& other) noexcept : handle_(std::exchange(other.handle_, {})) {}
@@ -124,21 +196,11 @@ class [[nodiscard]] Task {
   bool valid() const noexcept { return static_cast<bool>(handle_); }
   bool done() const noexcept { return handle_ && handle_.done(); }
 
-  // Awaiting starts the task and resumes the awaiter when it finishes.
-  auto operator co_await() && noexcept {
-    struct Awaiter {
-      handle_type h;
-      bool await_ready() const noexcept { return !h || h.done(); }
-      std::coroutine_handle<> await_suspend(std::coroutine_handle<> awaiting) noexcept {
-        h.promise().set_continuation(awaiting);
-        return h;
-      }
-      T await_resume() { return h.promise().take_result(); }
-    };
-    return Awaiter{handle_};
-  }
+  // Awaiting runs the task as a subtask of the awaiting one (the reference's
+  // yield*): its messages pass through the awaiting task.
+  auto operator co_await() && noexcept { return detail::TaskAwaiter<T, M>{handle_}; }
 
-  // Internal: the runtime drives top-level tasks through the raw handle.
+  // Internal: the runtime drives root tasks through the raw handle.
   handle_type handle() const noexcept { return handle_; }
   handle_type release() noexcept { return std::exchange(handle_, {}); }
 
@@ -151,23 +213,27 @@ class [[nodiscard]] Task {
 };
 
 namespace detail {
-template <class T>
-Task<T> TaskPromise<T>::get_return_object() noexcept {
-  return Task<T>{std::coroutine_handle<TaskPromise<T>>::from_promise(*this)};
-}
-inline Task<void> TaskPromise<void>::get_return_object() noexcept {
-  return Task<void>{std::coroutine_handle<TaskPromise<void>>::from_promise(*this)};
+template <class T, class M>
+Task<T, M> TaskPromise<T, M>::get_return_object() noexcept {
+  return Task<T, M>{std::coroutine_handle<TaskPromise<T, M>>::from_promise(*this)};
 }
 
 template <class>
 inline constexpr bool is_task_v = false;
-template <class T>
-inline constexpr bool is_task_v<Task<T>> = true;
+template <class T, class M>
+inline constexpr bool is_task_v<Task<T, M>> = true;
 }  // namespace detail
 
 namespace task {
-template <class T = void>
-using Task = ::ensemble::Task<T>;
-}
+template <class T = void, class M = Never>
+using Task = ::ensemble::Task<T, M>;
+// A task run for the messages it sends (the reference's Effect).
+template <class M>
+using Effect = ::ensemble::Task<void, M>;
+}  // namespace task
 
 }  // namespace ensemble
+
+#include <ensemble/task/fork.hpp>
+#include <ensemble/task/effects.hpp>
+#include <ensemble/task/ops.hpp>

@@ -1,0 +1,187 @@
+// Internal: the record the task scheduler keeps for each running task (what
+// the JS reference calls a controller), shared by the header templates and the
+// runtime (runtime/task_strand.cpp), which owns the scheduling logic.
+//
+// A TaskNode owns the root coroutine frame of one task and everything the
+// scheduler needs to drive it: the group it belongs to, where it is suspended,
+// what it yielded, its result once finished. Nested `co_await subtask()`
+// frames do not get nodes: they share their root's node (PromiseBase::node_).
+//
+// Threads. Every field except refs_ and listeners_ belongs to the strand the
+// node runs on ([strand]: touched only by the thread that holds the strand's
+// host actor token). refs_ is an atomic count because wake-ups from timers and
+// other threads hold references. listeners_ is a lock-free stack that other
+// threads push onto (see SettleListener below).
+#pragma once
+
+#include <atomic>
+#include <coroutine>
+#include <cstdint>
+#include <exception>
+#include <optional>
+#include <string>
+#include <utility>
+
+#include <ensemble/address.hpp>
+
+namespace ensemble {
+namespace task {
+
+// The message type of a task that sends none (the default of Task<T, M>).
+struct Never {};
+
+enum class Status : std::uint8_t { idle, active, finished };
+
+}  // namespace task
+
+namespace detail {
+
+class PromiseBase;
+struct TaskGroup;   // runtime/task_strand.hpp
+class TaskStrand;   // runtime/task_strand.hpp
+struct TaskNode;
+
+// Told once when a node finishes (or is abandoned), on the thread that
+// finished it. Listeners registered after that are told at once.
+struct SettleListener {
+  SettleListener* next_listener = nullptr;
+  virtual void settled(TaskNode& node) noexcept = 0;
+  // The node went away without settling (nobody can be waiting any more).
+  virtual void discard() noexcept = 0;
+
+ protected:
+  ~SettleListener() = default;
+};
+
+// How a drive of the node ended (set by the awaiter that suspended it).
+enum class StopKind : std::uint8_t {
+  none,       // still running, or finished (root_.done())
+  suspended,  // task::suspend() and everything built on it
+  yielded,    // sent a message while being aborted: the message is dropped and
+              // the task goes back to its queue (the reference's conclude())
+};
+
+struct TaskNode {
+  TaskNode() noexcept = default;
+  TaskNode(const TaskNode&) = delete;
+  TaskNode& operator=(const TaskNode&) = delete;
+  virtual ~TaskNode();
+
+  void retain() noexcept {
+    // relaxed: a new reference is made from an existing one, which already
+    // orders everything before it.
+    refs_.fetch_add(1, std::memory_order_relaxed);
+  }
+  void release() noexcept {
+    // acq_rel: the last release must see every other holder's writes before
+    // the node is destroyed (acquire), and publish ours (release).
+    if (refs_.fetch_sub(1, std::memory_order_acq_rel) == 1) delete this;
+  }
+
+  // Moves a successfully finished root frame's value into the node; called
+  // once, before the frame is destroyed.
+  virtual void harvest() noexcept {}
+  // Runs an action node (a wake-up or an abort queued as a task).
+  virtual void run_action() {}
+  bool is_action() const noexcept { return action_; }
+
+  std::atomic<std::uint32_t> refs_{1};
+  std::uint64_t id_ = 0;
+  std::string name_;
+  task::Status status_ = task::Status::idle;  // [strand]
+  bool ok_ = false;                           // [strand] valid once finished
+  bool action_ = false;                       // an ActionNode (runtime)
+  bool detached_ = false;                     // spawn/main: failures are swallowed
+  bool parallel_ = false;                     // runs on a strand of its own
+  bool running_ = false;                      // [strand] its frames are on the stack now
+  StopKind stop_ = StopKind::none;            // [strand]
+  std::exception_ptr error_;                  // [strand] the failure, once finished
+  std::exception_ptr inject_;                 // [strand] thrown at the suspension point (abort)
+  std::uint64_t wait_seq_ = 0;                // [strand] bumped at every resume: stale wake-ups carry an older value
+
+  // The strand's host actor (set once, when the node is activated; other
+  // threads post wake-ups to it) and the strand itself ([strand] only).
+  ActorAddress host_;
+  TaskStrand* strand_ = nullptr;
+  bool concluding_ = false;  // [strand] being aborted: messages it sends are dropped
+
+  // [strand] scheduling
+  TaskGroup* group_ = nullptr;
+  bool in_idle_ = false;
+  TaskNode* idle_prev_ = nullptr;
+  TaskNode* idle_next_ = nullptr;
+  TaskNode* live_prev_ = nullptr;  // the strand's unfinished nodes, oldest first
+  TaskNode* live_next_ = nullptr;
+
+  // [strand] execution
+  std::coroutine_handle<> root_;       // owned until the node finishes
+  std::coroutine_handle<> resume_at_;  // the innermost suspended frame
+  PromiseBase* root_promise_ = nullptr;
+
+  // Lock-free stack of SettleListener; `settled_marker()` once settled.
+  std::atomic<SettleListener*> listeners_{nullptr};
+  static SettleListener* settled_marker() noexcept {
+    return reinterpret_cast<SettleListener*>(std::uintptr_t{1});
+  }
+};
+
+// State as seen from any strand. A parallel node runs on a strand of its own,
+// so only its listener stack (atomic) tells another strand that it finished.
+inline bool node_finished(const TaskNode& n) noexcept {
+  if (n.parallel_) {
+    // acquire: pairs with the release exchange that settles the node, so the
+    // result fields are visible once this is true.
+    return n.listeners_.load(std::memory_order_acquire) == TaskNode::settled_marker();
+  }
+  return n.status_ == task::Status::finished;
+}
+inline bool node_started(const TaskNode& n) noexcept {
+  return n.parallel_ ? static_cast<bool>(n.host_) : n.status_ != task::Status::idle;
+}
+inline task::Status node_status(const TaskNode& n) noexcept {
+  if (node_finished(n)) return task::Status::finished;
+  return node_started(n) ? task::Status::active : task::Status::idle;
+}
+
+// A node whose root is a Task<T, M>: keeps the value once the frame is gone.
+template <class T>
+struct ValueNode final : TaskNode {
+  std::optional<T>* source_ = nullptr;  // the root promise's slot, while the frame lives
+  std::optional<T> value_;
+  void harvest() noexcept override {
+    if (source_ != nullptr) value_ = std::move(*source_);
+    source_ = nullptr;
+  }
+};
+
+template <>
+struct ValueNode<void> final : TaskNode {};
+
+// Reference-counted handle to a node.
+class NodeRef {
+ public:
+  NodeRef() noexcept = default;
+  explicit NodeRef(TaskNode* n, bool adopt = false) noexcept : n_(n) {
+    if (n_ != nullptr && !adopt) n_->retain();
+  }
+  NodeRef(const NodeRef& o) noexcept : NodeRef(o.n_) {}
+  NodeRef(NodeRef&& o) noexcept : n_(std::exchange(o.n_, nullptr)) {}
+  NodeRef& operator=(NodeRef o) noexcept {
+    std::swap(n_, o.n_);
+    return *this;
+  }
+  ~NodeRef() {
+    if (n_ != nullptr) n_->release();
+  }
+  TaskNode* get() const noexcept { return n_; }
+  TaskNode* operator->() const noexcept { return n_; }
+  TaskNode& operator*() const noexcept { return *n_; }
+  explicit operator bool() const noexcept { return n_ != nullptr; }
+  TaskNode* leak() noexcept { return std::exchange(n_, nullptr); }
+
+ private:
+  TaskNode* n_ = nullptr;
+};
+
+}  // namespace detail
+}  // namespace ensemble

@@ -1,0 +1,266 @@
+// ensemble/task/effects.hpp: tasks that send messages (actress's effects).
+//
+//     ensemble::task::Effect<std::string> greet() {
+//       co_await task::send(std::string("hello"));
+//     }
+//     auto fx = task::listen({{"a", greet()}, {"b", greet()}});   // Tagged{"a", "hello"}, ...
+//
+// A message a task sends travels up through the tasks that await it (each
+// task::tag on the way wraps it) to the task that joined its fork, and so on
+// up to the root, where it is dropped; task::loop consumes the messages of its
+// members and task::capture hands them to a function. A task's message type M
+// (Task<T, M>) is checked at compile time where it sends and where it awaits a
+// subtask or joins a fork; Payload means "any".
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+#include <ensemble/payload.hpp>
+#include <ensemble/task.hpp>
+
+namespace ensemble {
+namespace task {
+
+// A message wrapped by task::tag / task::listen: {type, [type]: value} in the
+// reference.
+struct Tagged {
+  std::string type;
+  Payload value;
+};
+
+}  // namespace task
+
+namespace detail {
+
+// Implemented in runtime/task_api.cpp. Delivers a message upwards from the
+// running frame; true when the task must suspend (it was sent while the task
+// was being aborted: the message is dropped and the task goes back to its queue).
+bool task_emit(PromiseBase& from, std::coroutine_handle<> h, Payload&& message);
+
+struct GroupScope;  // runtime/task_strand.hpp
+using LoopNext = void (*)(void* context, Payload&& message, TaskGroup& group);
+TaskGroup* loop_open(PromiseBase& driver, LoopNext next, void* context);
+void loop_close(TaskGroup* g) noexcept;
+void group_add(TaskGroup& g, NodeRef n);  // the reference's Group.enqueue: queued, not run
+void group_step(TaskGroup& g);            // drives members until none is active; rethrows a member's failure
+bool group_empty(const TaskGroup& g) noexcept;
+
+template <class M>
+decltype(auto) message_as(Payload& p) {
+  if constexpr (std::is_same_v<M, Payload>) {
+    return std::move(p);
+  } else {
+    return std::move(p.get<M>());
+  }
+}
+
+// Awaits a task as a subtask without the message-type check (the callers
+// below transform or consume the messages).
+template <class T, class M>
+struct Unchecked {
+  Task<T, M> task;
+  bool await_ready() const noexcept { return !task.valid() || task.done(); }
+  template <class P>
+  std::coroutine_handle<> await_suspend(std::coroutine_handle<P> awaiting) noexcept {
+    auto h = task.handle();
+    link_frame(h.promise(), awaiting);
+    return h;
+  }
+  T await_resume() {
+    if constexpr (std::is_void_v<T>) {
+      if (task.valid()) task.handle().promise().take_result();
+    } else {
+      return task.handle().promise().take_result();
+    }
+  }
+};
+
+// Sets where messages passing the awaiting frame go; never suspends.
+struct SetSink {
+  const MessageSink* sink;
+  bool await_ready() const noexcept { return false; }
+  template <class P>
+  bool await_suspend(std::coroutine_handle<P> h) noexcept {
+    h.promise().sink_ = sink;
+    return false;
+  }
+  void await_resume() const noexcept {}
+};
+
+template <class Stored>
+struct SendAwaiter {
+  Stored value;
+  PromiseBase* p = nullptr;
+  bool await_ready() const noexcept { return false; }
+  template <class P>
+  bool await_suspend(std::coroutine_handle<P> h) {
+    static_assert(is_task_promise_v<P>, "task::send works inside an ensemble::Task");
+    using M = typename P::message_type;
+    static_assert(!std::is_same_v<M, task::Never>,
+                  "this task sends no messages: declare it Task<T, M> (or Effect<M>) with its message type");
+    static_assert(std::is_same_v<M, Payload> || std::is_constructible_v<M, Stored&&>,
+                  "the message does not convert to the task's message type M");
+    p = &h.promise();
+    if constexpr (std::is_same_v<M, Payload>) {
+      return task_emit(h.promise(), h, Payload(std::move(value)));
+    } else {
+      return task_emit(h.promise(), h, Payload(M(std::move(value))));
+    }
+  }
+  void await_resume() const { p->take_injected(); }
+};
+
+// task::loop's group, opened from the loop's own frame.
+struct LoopOpen {
+  LoopNext next;
+  void* context;
+  TaskGroup* g = nullptr;
+  bool await_ready() const noexcept { return false; }
+  template <class P>
+  bool await_suspend(std::coroutine_handle<P> h) {
+    g = loop_open(h.promise(), next, context);
+    return false;
+  }
+  TaskGroup* await_resume() const noexcept { return g; }
+};
+struct LoopClose {
+  TaskGroup* g;
+  ~LoopClose() { loop_close(g); }
+};
+
+template <class T, class M>
+Task<T, task::Tagged> tagger(Task<T, M> fx, std::unique_ptr<std::string> name) {
+  (void)name;  // owned by this frame; the promise's tag_ points at it
+  co_return co_await Unchecked<T, M>{std::move(fx)};
+}
+
+template <class T, class M, class F>
+Task<T, task::Never> capture_into(Task<T, M> t, F on_message) {
+  MessageSink sink{[](void* f, Payload&& m) { (*static_cast<F*>(f))(message_as<M>(m)); }, &on_message};
+  co_await SetSink{&sink};
+  co_return co_await Unchecked<T, M>{std::move(t)};
+}
+
+}  // namespace detail
+
+namespace task {
+
+// Sends `message` from the running task (the reference's send).
+template <class V>
+auto send(V&& message) {
+  return detail::SendAwaiter<std::decay_t<V>>{std::forward<V>(message)};
+}
+
+// The empty effect: sends nothing and finishes at once.
+template <class M = Never>
+Effect<M> none() noexcept {
+  return Effect<M>{};
+}
+template <class T, class M>
+bool is_none(const Task<T, M>& t) noexcept {
+  return !t.valid();
+}
+
+// An effect of the task's result: runs it, then sends its value. The task's
+// own messages pass through.
+template <class T, class M>
+auto effect(Task<T, M> t) {
+  static_assert(!std::is_void_v<T>, "task::effect needs a task that returns a value");
+  using Out = std::conditional_t<std::is_same_v<M, Never> || std::is_same_v<M, T>, T, Payload>;
+  return [](Task<T, M> inner) -> Effect<Out> {
+    T value = co_await detail::Unchecked<T, M>{std::move(inner)};
+    co_await send(std::move(value));
+  }(std::move(t));
+}
+
+// Forks every effect and waits for all of them; their messages come out in
+// the order they are sent.
+template <class M>
+Effect<M> batch(std::vector<Effect<M>> fxs) {
+  std::vector<detail::NodeRef> forks;
+  forks.reserve(fxs.size());
+  for (auto& fx : fxs) {
+    auto f = co_await task::fork(std::move(fx));
+    forks.push_back(f.node_ref());
+  }
+  co_await detail::Subtask<void, M>(detail::group_of(std::move(forks)));
+}
+
+// An effect of the results of several tasks; none() when there are none.
+template <class T>
+Effect<T> effects(std::vector<Task<T, Never>> tasks) {
+  if (tasks.empty()) return none<T>();
+  std::vector<Effect<T>> fxs;
+  fxs.reserve(tasks.size());
+  for (auto& t : tasks) fxs.push_back(effect(std::move(t)));
+  return batch(std::move(fxs));
+}
+
+// Wraps every message of `fx` as Tagged{name, message}. none() stays none().
+template <class T, class M>
+Task<T, Tagged> tag(Task<T, M> fx, std::string name) {
+  if (!fx.valid()) return Task<T, Tagged>{};
+  auto owned = std::make_unique<std::string>(std::move(name));
+  const std::string* tag = owned.get();
+  Task<T, Tagged> t = detail::tagger(std::move(fx), std::move(owned));
+  t.handle().promise().tag_ = tag;
+  return t;
+}
+// Tagged{type, value} (the reference's withTag).
+inline Tagged with_tag(std::string type, Payload value) { return Tagged{std::move(type), std::move(value)}; }
+
+// Merges several effects into one of Tagged messages, each tagged with its
+// source's name (in the order the entries are given). Empty effects are skipped.
+template <class M>
+Effect<Tagged> listen(std::vector<std::pair<std::string, Effect<M>>> sources) {
+  std::vector<detail::NodeRef> forks;
+  for (auto& [name, fx] : sources) {
+    if (is_none(fx)) continue;
+    auto f = co_await task::fork(tag(std::move(fx), name));
+    forks.push_back(f.node_ref());
+  }
+  co_await detail::Subtask<void, Tagged>(detail::group_of(std::move(forks)));
+}
+
+// A feedback loop: runs `init`; every message any member sends is consumed and
+// next(message) runs as a new member. Finishes when no member is left.
+template <class M, class F>
+Task<void, Never> loop(Effect<M> init, F next) {
+  struct Context {
+    F next;
+    static void on_message(void* self, Payload&& m, detail::TaskGroup& g) {
+      auto& c = *static_cast<Context*>(self);
+      Effect<M> fx = c.next(detail::message_as<M>(m));
+      detail::group_add(g, detail::make_node(std::move(fx), {}, false, false));
+    }
+  };
+  Context context{std::move(next)};
+  detail::LoopClose scope{co_await detail::LoopOpen{&Context::on_message, &context}};
+  detail::group_add(*scope.g, detail::make_node(std::move(init), {}, false, false));
+  for (;;) {
+    detail::group_step(*scope.g);
+    if (detail::group_empty(*scope.g)) break;
+    co_await suspend();
+  }
+}
+
+// Runs `t`, handing each message it sends to on_message instead of passing it
+// on (how the tests' inspect() collects a task's mail).
+template <class T, class M, class F>
+Task<T, Never> capture(Task<T, M> t, F on_message) {
+  return detail::capture_into(std::move(t), std::move(on_message));
+}
+
+// "[object TaggedEffect]" for a tagged effect, "[object Task]" otherwise.
+template <class T, class M>
+std::string to_string(const Task<T, M>& t) {
+  return t.valid() && t.handle().promise().tag_ != nullptr ? "[object TaggedEffect]" : "[object Task]";
+}
+
+}  // namespace task
+}  // namespace ensemble

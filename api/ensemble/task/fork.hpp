@@ -1,0 +1,400 @@
+// ensemble/task/fork.hpp: forks and the operations on them (actress's fork,
+// join, group, abort, exit, terminate, resume, current, suspend, spawn, main).
+//
+//     auto worker = co_await task::fork(work(), {.name = "worker"});   // starts it
+//     ...                                                              // runs concurrently
+//     int value = co_await worker.join();                              // its result, or its error
+//
+// A fork is lazy: task::fork() only wraps the task; it starts when the Fork is
+// awaited (the reference's `yield* fork(...)`), joined, or waited on. It then
+// joins the queue of its strand's root group and runs once the current task
+// gives up control. It is detached: its failure does not touch the task that
+// forked it, and the messages it sends are lost unless it is joined, from the
+// join on (messages sent before the join are lost, as in the reference).
+//
+// abort(fork, error) throws `error` into the fork at its suspension point,
+// synchronously, inside the caller's turn: its catch blocks and destructors run
+// before abort() returns, and it may catch the error and go on. exit(fork, v)
+// unwinds the fork running only its destructors (C++'s finally) and finishes it
+// successfully with `v`. Both never fail and never suspend the caller.
+//
+// ForkOptions::parallel runs the fork on a strand of its own, in parallel with
+// the forking tree, on the syndicate's workers. Such a fork sends no messages;
+// join() waits for it without blocking a worker; abort() reaches it
+// asynchronously (a request to its strand); exit() is not available.
+#pragma once
+
+#include <cstdint>
+#include <exception>
+#include <string>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+#include <ensemble/detail/task_node.hpp>
+#include <ensemble/task.hpp>
+
+namespace ensemble {
+
+template <class T, class M>
+class Task;
+
+namespace task {
+
+struct ForkOptions {
+  std::string name;      // Fork::name()
+  bool parallel = false; // run on a strand of its own (see above)
+};
+
+class Controller;
+template <class T, class M>
+class Fork;
+
+}  // namespace task
+
+namespace detail {
+
+// Implemented in runtime/task_api.cpp.
+std::uint64_t next_task_id() noexcept;
+void task_activate(TaskNode& n);                 // start a fork (idempotent)
+void task_resume(TaskNode& n);                   // the reference's resume/enqueue
+void task_spawn(NodeRef n);                      // main/spawn onto the current strand
+void task_abort(TaskNode& n, std::exception_ptr error) noexcept;
+void task_exit(TaskNode& n, void (*store)(TaskNode&, void*), void* value) noexcept;
+bool task_suspend_here(PromiseBase& p, std::coroutine_handle<> h);
+void task_current_check(PromiseBase& p, const char* operation);
+bool task_join_parallel(PromiseBase& p, std::coroutine_handle<> h, TaskNode& fork);
+void task_join_parallel_done(PromiseBase& p, TaskNode& fork) noexcept;
+[[noreturn]] void task_error(const std::string& what);
+
+// Binds a task's root frame to a fresh node (not yet activated).
+template <class T, class M>
+NodeRef make_node(Task<T, M>&& t, std::string name, bool parallel, bool detached) {
+  auto* n = new ValueNode<T>();
+  NodeRef ref(n, /*adopt=*/true);
+  n->id_ = next_task_id();
+  n->name_ = std::move(name);
+  n->parallel_ = parallel;
+  n->detached_ = detached;
+  auto h = t.release();
+  if (h) {
+    n->root_ = h;
+    n->resume_at_ = h;
+    n->root_promise_ = &h.promise();
+    h.promise().node_ = n;
+    if constexpr (!std::is_void_v<T>) n->source_ = &h.promise().value_;
+  } else {
+    // An empty task (task::none()) is finished from the start.
+    n->status_ = task::Status::finished;
+    n->ok_ = true;
+    n->listeners_.store(TaskNode::settled_marker(), std::memory_order_relaxed);  // relaxed: not shared yet
+  }
+  return ref;
+}
+
+// Wraps an internal coroutine (typed Task<U, Payload>) so that it can be
+// awaited from a task of any message type: the wrapper only checks what the
+// caller declares.
+template <class U, class Sends>
+class Subtask {
+ public:
+  explicit Subtask(Task<U, Payload>&& t) noexcept : task_(std::move(t)) {}
+  bool await_ready() const noexcept { return !task_.valid() || task_.done(); }
+  template <class P>
+  std::coroutine_handle<> await_suspend(std::coroutine_handle<P> awaiting) noexcept {
+    static_assert(is_task_promise_v<P>, "this operation works inside an ensemble::Task");
+    static_assert(messages_fit_v<Sends, typename P::message_type>,
+                  "the fork sends messages the joining Task<T, M> cannot send: give the joining task "
+                  "the same M (or Payload)");
+    auto h = task_.handle();
+    link_frame(h.promise(), awaiting);
+    return h;
+  }
+  U await_resume() {
+    if constexpr (std::is_void_v<U>) {
+      if (task_.valid()) task_.handle().promise().take_result();
+    } else {
+      return task_.handle().promise().take_result();
+    }
+  }
+
+ private:
+  Task<U, Payload> task_;
+};
+
+// Internal coroutines (runtime logic stays out of line; see task_api.cpp).
+Task<void, Payload> group_of(std::vector<NodeRef> forks);
+
+template <class T>
+T result_of(TaskNode& n) {
+  if (!n.ok_) std::rethrow_exception(n.error_);
+  if constexpr (!std::is_void_v<T>) return *static_cast<ValueNode<T>&>(n).value_;
+}
+
+template <class T>
+Task<T, Payload> join_of(NodeRef fork);
+
+template <class F>
+struct ForkActivate {
+  F self;
+  bool await_ready() const noexcept { return false; }
+  template <class P>
+  bool await_suspend(std::coroutine_handle<P> h) {
+    static_assert(is_task_promise_v<P>, "co_await task::fork(...) works inside an ensemble::Task");
+    task_current_check(h.promise(), "task::fork");
+    task_activate(*self.node());
+    return false;
+  }
+  F await_resume() noexcept { return std::move(self); }
+};
+
+struct SpawnAwaiter {
+  NodeRef n;
+  bool await_ready() const noexcept { return false; }
+  template <class P>
+  bool await_suspend(std::coroutine_handle<P> h) {
+    static_assert(is_task_promise_v<P>, "co_await task::spawn(...) works inside an ensemble::Task");
+    task_current_check(h.promise(), "task::spawn");
+    task_spawn(std::move(n));
+    return false;
+  }
+  void await_resume() const noexcept {}
+};
+
+struct SuspendAwaiter {
+  PromiseBase* p = nullptr;
+  bool await_ready() const noexcept { return false; }
+  template <class P>
+  bool await_suspend(std::coroutine_handle<P> h) {
+    static_assert(is_task_promise_v<P>, "task::suspend() works inside an ensemble::Task");
+    p = &h.promise();
+    return task_suspend_here(h.promise(), h);
+  }
+  void await_resume() const { p->take_injected(); }
+};
+
+}  // namespace detail
+
+namespace task {
+class Controller;
+}
+
+namespace detail {
+struct CurrentAwaiter {
+  PromiseBase* p = nullptr;
+  bool await_ready() const noexcept { return false; }
+  template <class P>
+  bool await_suspend(std::coroutine_handle<P> h) {
+    static_assert(is_task_promise_v<P>, "task::current() works inside an ensemble::Task");
+    task_current_check(h.promise(), "task::current");
+    p = &h.promise();
+    return false;
+  }
+  task::Controller await_resume() const noexcept;
+};
+
+struct ParallelJoin {
+  TaskNode* fork;
+  bool await_ready() const noexcept { return node_finished(*fork); }
+  template <class P>
+  bool await_suspend(std::coroutine_handle<P> h) {
+    promise = &h.promise();
+    return task_join_parallel(h.promise(), h, *fork);
+  }
+  void await_resume() const {
+    if (promise != nullptr) {
+      promise->take_injected();
+      task_join_parallel_done(*promise, *fork);
+    }
+  }
+  PromiseBase* promise = nullptr;
+};
+
+}  // namespace detail
+
+namespace task {
+
+// A handle to a running task (the reference's controller): resume it, abort
+// it. Copies refer to the same task.
+class Controller {
+ public:
+  Controller() noexcept = default;
+  explicit Controller(detail::NodeRef n) noexcept : node_(std::move(n)) {}
+  bool valid() const noexcept { return static_cast<bool>(node_); }
+  std::uint64_t id() const noexcept { return node_ ? node_->id_ : 0; }
+  detail::TaskNode* node() const noexcept { return node_.get(); }
+  friend bool operator==(const Controller& a, const Controller& b) noexcept {
+    return a.node_.get() == b.node_.get();
+  }
+
+ private:
+  detail::NodeRef node_;
+};
+
+// The result of task::fork(): lazy until awaited, joined or waited on.
+template <class T = void, class M = Never>
+class Fork {
+ public:
+  using value_type = T;
+  using message_type = M;
+
+  Fork() noexcept = default;
+  explicit Fork(detail::NodeRef n) noexcept : node_(std::move(n)) {}
+
+  std::uint64_t id() const noexcept { return node_->id_; }
+  const std::string& name() const noexcept { return node_->name_; }
+  Status status() const noexcept { return detail::node_status(*node_); }
+  bool finished() const noexcept { return status() == Status::finished; }
+  // Valid once finished: whether it succeeded, its value, its error.
+  bool ok() const noexcept { return finished() && node_->ok_; }
+  template <class U = T, class = std::enable_if_t<!std::is_void_v<U>>>
+  const U& value() const {
+    if (!ok()) detail::task_error("Fork::value() of a fork that has not finished successfully");
+    return *static_cast<detail::ValueNode<T>&>(*node_).value_;
+  }
+  std::exception_ptr error() const noexcept { return finished() ? node_->error_ : nullptr; }
+
+  // `co_await fork` starts it (the reference's `yield* fork`) and gives it back.
+  auto operator co_await() const noexcept { return detail::ForkActivate<Fork>{*this}; }
+
+  // Waits for the fork's result (starting it if needed); rethrows its error.
+  auto join() const;
+  // See abort()/exit()/resume() below.
+  void abort(std::exception_ptr error) const { detail::task_abort(*node_, std::move(error)); }
+  template <class E, class = std::enable_if_t<!std::is_same_v<std::decay_t<E>, std::exception_ptr>>>
+  void abort(E&& error) const {
+    abort(std::make_exception_ptr(std::forward<E>(error)));
+  }
+  template <class U = T>
+  void exit(U&& value) const {
+    static_assert(!std::is_void_v<T>, "exit() of a Fork<void>: use exit() without a value");
+    T v(std::forward<U>(value));
+    detail::task_exit(
+        *node_, [](detail::TaskNode& n, void* p) { static_cast<detail::ValueNode<T>&>(n).value_.emplace(std::move(*static_cast<T*>(p))); },
+        &v);
+  }
+  void exit() const {
+    static_assert(std::is_void_v<T>, "exit() of a Fork<T> needs the value it finishes with");
+    detail::task_exit(*node_, nullptr, nullptr);
+  }
+  void resume() const { detail::task_resume(*node_); }
+  Controller controller() const noexcept { return Controller(node_); }
+  operator Controller() const noexcept { return controller(); }  // NOLINT: a fork is a controller
+
+  detail::TaskNode* node() const noexcept { return node_.get(); }
+  const detail::NodeRef& node_ref() const noexcept { return node_; }
+
+ private:
+  detail::NodeRef node_;
+};
+
+// Wraps `t` in a lazy fork.
+template <class T, class M>
+Fork<T, M> fork(Task<T, M>&& t, ForkOptions options = {}) {
+  if constexpr (!std::is_same_v<M, Never>) {
+    if (options.parallel) detail::task_error("a parallel fork sends no messages: fork a Task<T> (M = Never)");
+  }
+  return Fork<T, M>(detail::make_node(std::move(t), std::move(options.name), options.parallel, false));
+}
+
+// The reference's join(fork): waits for the fork's result (starting it if it
+// is idle) and rethrows its error. From the join on, the fork's messages come
+// out through the joining task.
+template <class T, class M>
+auto join(const Fork<T, M>& f) {
+  return f.join();
+}
+
+// Joins several forks into the calling task: it waits until all of them
+// finish; the first failure aborts the others and is rethrown. Forks that
+// already finished are skipped (the first failure among them is rethrown).
+template <class... F>
+auto group(const F&... forks) {
+  std::vector<detail::NodeRef> v{forks.node_ref()...};
+  return detail::Subtask<void, Payload>(detail::group_of(std::move(v)));
+}
+inline auto group(std::vector<Controller> forks) {
+  std::vector<detail::NodeRef> v;
+  v.reserve(forks.size());
+  for (auto& c : forks) v.emplace_back(c.node());
+  return detail::Subtask<void, Payload>(detail::group_of(std::move(v)));
+}
+
+// Throws `error` into the task at its suspension point (see the top).
+inline void abort(const Controller& c, std::exception_ptr error) {
+  detail::task_abort(*c.node(), std::move(error));
+}
+template <class E, class = std::enable_if_t<!std::is_same_v<std::decay_t<E>, std::exception_ptr>>>
+void abort(const Controller& c, E&& error) {
+  abort(c, std::make_exception_ptr(std::forward<E>(error)));
+}
+// Finishes the fork successfully with `value`, running only its destructors.
+template <class T, class M, class U>
+void exit(const Fork<T, M>& f, U&& value) {
+  f.exit(std::forward<U>(value));
+}
+// exit() with no value (the reference's terminate()).
+inline void terminate(const Controller& c) { detail::task_exit(*c.node(), nullptr, nullptr); }
+
+// Queues a suspended task again (the reference's resume). Called from outside
+// any task on the strand's own thread (an actor's handler), the task runs
+// right away; from another thread, the request travels to its strand.
+inline void resume(const Controller& c) { detail::task_resume(*c.node()); }
+
+// The controller of the running task (the reference's current()).
+inline auto current() noexcept { return detail::CurrentAwaiter{}; }
+
+// Suspends the running task until something resumes it. Never fails, but an
+// abort is thrown from here.
+inline auto suspend() noexcept { return detail::SuspendAwaiter{}; }
+
+// Runs `t` detached on the current strand (the reference's spawn): it cannot
+// be joined, its failure is swallowed, its messages are dropped, and it may
+// outlive the task that spawned it. `co_await task::spawn(t)` from a task;
+// task::main(t) from plain code running on a strand (an actor's handler),
+// where it runs at once, inside the call.
+template <class T, class M>
+auto spawn(Task<T, M>&& t) {
+  return detail::SpawnAwaiter{detail::make_node(std::move(t), {}, false, true)};
+}
+template <class T, class M>
+void main(Task<T, M>&& t) {
+  detail::task_spawn(detail::make_node(std::move(t), {}, false, true));
+}
+
+// "[object Fork]", as the reference's String(fork).
+template <class T, class M>
+std::string to_string(const Fork<T, M>&) {
+  return "[object Fork]";
+}
+
+}  // namespace task
+
+namespace detail {
+template <class T>
+Task<T, Payload> join_of(NodeRef fork) {
+  TaskNode& n = *fork;
+  if (!node_started(n)) task_activate(n);
+  if (!node_finished(n)) {
+    if (n.parallel_) {
+      co_await ParallelJoin{&n};
+    } else {
+      std::vector<NodeRef> one;
+      one.push_back(fork);
+      co_await Subtask<void, Payload>(group_of(std::move(one)));
+    }
+  }
+  co_return result_of<T>(n);
+}
+
+inline task::Controller CurrentAwaiter::await_resume() const noexcept {
+  return task::Controller(NodeRef(p->node_));
+}
+}  // namespace detail
+
+template <class T, class M>
+auto task::Fork<T, M>::join() const {
+  return detail::Subtask<T, M>(detail::join_of<T>(node_));
+}
+
+}  // namespace ensemble

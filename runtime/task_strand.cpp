@@ -1,0 +1,434 @@
+// The actress scheduling algorithm on one strand (see task_strand.hpp).
+#include "runtime/task_strand.hpp"
+
+#include <utility>
+#include <vector>
+
+#include "runtime/syndicate_core.hpp"
+
+namespace ensemble::runtime {
+
+NodeQueue::~NodeQueue() {
+  if (buf_ != inline_) delete[] buf_;
+}
+
+void NodeQueue::grow() {
+  std::size_t cap = cap_ * 2;
+  auto* fresh = new detail::TaskNode*[cap];
+  for (std::size_t i = 0; i < size_; ++i) fresh[i] = at(i);
+  if (buf_ != inline_) delete[] buf_;
+  buf_ = fresh;
+  cap_ = cap;
+  head_ = 0;
+}
+
+void NodeQueue::push_back(detail::TaskNode* n) {
+  if (size_ == cap_) grow();
+  buf_[(head_ + size_) & (cap_ - 1)] = n;
+  ++size_;
+}
+
+detail::TaskNode* NodeQueue::pop_front() noexcept {
+  detail::TaskNode* n = buf_[head_];
+  head_ = (head_ + 1) & (cap_ - 1);
+  --size_;
+  return n;
+}
+
+bool NodeQueue::remove(detail::TaskNode* n) noexcept {
+  for (std::size_t i = 0; i < size_; ++i) {
+    if (at(i) != n) continue;
+    for (std::size_t j = i; j + 1 < size_; ++j) buf_[(head_ + j) & (cap_ - 1)] = at(j + 1);
+    --size_;
+    return true;
+  }
+  return false;
+}
+
+}  // namespace ensemble::runtime
+
+namespace ensemble::detail {
+
+void fire_listeners(TaskNode& n) noexcept {
+  // acq_rel: release publishes the node's result to every listener (and to a
+  // later registrant that sees the marker); acquire sees the registrants' writes.
+  SettleListener* l = n.listeners_.exchange(TaskNode::settled_marker(), std::memory_order_acq_rel);
+  if (l == TaskNode::settled_marker()) return;
+  while (l != nullptr) {
+    SettleListener* next = l->next_listener;
+    l->settled(n);  // may free l
+    l = next;
+  }
+}
+
+TaskStrand::TaskStrand(runtime::SyndicateCore* core, runtime::ActorCell* host, bool tree) noexcept
+    : core_(core), host_(host), tree_(tree) {
+  main_.kind = TaskGroup::Kind::main;
+  main_.strand = this;
+}
+
+TaskStrand::~TaskStrand() {
+  if (live_count_ != 0 || !main_.active.empty()) teardown(nullptr);
+}
+
+// --- lists ---------------------------------------------------------------
+
+void TaskStrand::idle_add(TaskGroup& g, TaskNode& n) noexcept {
+  if (n.in_idle_) return;
+  n.in_idle_ = true;
+  n.idle_prev_ = g.idle_tail;
+  n.idle_next_ = nullptr;
+  if (g.idle_tail != nullptr) {
+    g.idle_tail->idle_next_ = &n;
+  } else {
+    g.idle_head = &n;
+  }
+  g.idle_tail = &n;
+  ++g.idle_count;
+}
+
+void TaskStrand::idle_erase(TaskGroup& g, TaskNode& n) noexcept {
+  if (!n.in_idle_) return;
+  n.in_idle_ = false;
+  if (n.idle_prev_ != nullptr) {
+    n.idle_prev_->idle_next_ = n.idle_next_;
+  } else {
+    g.idle_head = n.idle_next_;
+  }
+  if (n.idle_next_ != nullptr) {
+    n.idle_next_->idle_prev_ = n.idle_prev_;
+  } else {
+    g.idle_tail = n.idle_prev_;
+  }
+  n.idle_prev_ = n.idle_next_ = nullptr;
+  --g.idle_count;
+}
+
+void TaskStrand::live_add(TaskNode& n) noexcept {
+  n.retain();
+  n.live_prev_ = live_tail_;
+  n.live_next_ = nullptr;
+  if (live_tail_ != nullptr) {
+    live_tail_->live_next_ = &n;
+  } else {
+    live_head_ = &n;
+  }
+  live_tail_ = &n;
+  ++live_count_;
+}
+
+void TaskStrand::live_erase(TaskNode& n) noexcept {
+  if (n.live_prev_ != nullptr) {
+    n.live_prev_->live_next_ = n.live_next_;
+  } else {
+    live_head_ = n.live_next_;
+  }
+  if (n.live_next_ != nullptr) {
+    n.live_next_->live_prev_ = n.live_prev_;
+  } else {
+    live_tail_ = n.live_prev_;
+  }
+  n.live_prev_ = n.live_next_ = nullptr;
+  --live_count_;
+  n.release();
+}
+
+// --- activation and queueing ---------------------------------------------
+
+void TaskStrand::activate(TaskNode& n) {
+  if (n.status_ != task::Status::idle) return;  // idempotent, as in the Python port
+  n.status_ = task::Status::active;
+  n.strand_ = this;
+  if (!n.host_) n.host_ = host_->address();  // a tree root or parallel fork came with it set
+  n.group_ = &main_;
+  live_add(n);
+  enqueue(n);
+}
+
+void TaskStrand::enqueue(TaskNode& n) {
+  TaskGroup* g = n.group_ != nullptr ? n.group_ : &main_;
+  n.group_ = g;
+  n.retain();
+  g->active.push_back(&n);
+  idle_erase(*g, n);
+  wake_drivers(g);
+  drain();
+}
+
+void TaskStrand::wake_drivers(TaskGroup* g) {
+  // Walk up: while a group's driver is idle in its own group, move it to that
+  // group's active queue. Stop at the first driver that is not idle.
+  while (g->kind != TaskGroup::Kind::main) {
+    TaskNode* d = g->driver;
+    TaskGroup* parent = d->group_;
+    if (parent == nullptr || !d->in_idle_) break;
+    idle_erase(*parent, *d);
+    d->retain();
+    parent->active.push_back(d);
+    g = parent;
+  }
+}
+
+void TaskStrand::enqueue_member(TaskNode& n) {
+  live_add(n);
+  n.retain();
+  n.group_->active.push_back(&n);
+}
+
+void TaskStrand::queue_action(TaskNode* action) {
+  action->status_ = task::Status::active;
+  action->strand_ = this;
+  action->group_ = &main_;
+  main_.active.push_back(action);  // adopts the caller's reference
+  drain();
+}
+
+void TaskStrand::drain() {
+  if (draining_ || tearing_down_) return;
+  draining_ = true;
+  for (;;) {
+    try {
+      step(main_);
+      break;
+    } catch (...) {
+      // step(MAIN) swallows task failures; anything else (out of memory in
+      // the scheduler's own lists) drops the head, as the reference's MAIN does.
+      if (!main_.active.empty()) main_.active.pop_front()->release();
+    }
+  }
+  draining_ = false;
+}
+
+// --- driving ---------------------------------------------------------------
+
+void TaskStrand::step(TaskGroup& g) {
+  while (!g.active.empty()) {
+    TaskNode* t = g.active.front();
+    if (t->group_ == &g) idle_erase(g, *t);
+    std::exception_ptr failure;
+    if (t->status_ != task::Status::finished && !t->running_) failure = drive(*t);
+    if (!g.active.empty() && g.active.front() == t) {
+      g.active.pop_front();
+      t->release();
+    }
+    // MAIN swallows failures (the fork keeps its result); a joined group
+    // rethrows them to its driver.
+    if (failure && g.kind != TaskGroup::Kind::main) std::rethrow_exception(failure);
+  }
+}
+
+void TaskStrand::resume_node(TaskNode& n, bool concluding) {
+  ++n.wait_seq_;  // wake-ups issued for the previous suspension are stale now
+  n.stop_ = StopKind::none;
+  n.running_ = true;
+  n.concluding_ = concluding;
+  n.resume_at_.resume();
+  n.running_ = false;
+  n.concluding_ = false;
+}
+
+std::exception_ptr TaskStrand::drive(TaskNode& n) {
+  if (n.is_action()) {
+    n.status_ = task::Status::finished;
+    n.run_action();
+    return {};
+  }
+  resume_node(n, false);
+  if (n.root_.done()) {
+    finish_from_root(n);
+    return n.ok_ ? nullptr : n.error_;
+  }
+  // Suspended (or stopped by an awaitable that is not ensemble's: treated
+  // the same, so the strand never spins on it).
+  idle_add(*n.group_, n);
+  return {};
+}
+
+void TaskStrand::finish_from_root(TaskNode& n) noexcept {
+  PromiseBase* p = n.root_promise_;
+  if (p->error_) {
+    n.ok_ = false;
+    n.error_ = p->error_;
+  } else {
+    n.harvest();
+    n.ok_ = true;
+  }
+  auto root = std::exchange(n.root_, {});
+  n.resume_at_ = {};
+  n.root_promise_ = nullptr;
+  root.destroy();
+  settle(n);
+}
+
+void TaskStrand::settle(TaskNode& n) noexcept {
+  NodeRef keep(&n);
+  n.status_ = task::Status::finished;
+  if (n.in_idle_ && n.group_ != nullptr) idle_erase(*n.group_, n);
+  if (n.live_prev_ != nullptr || live_head_ == &n) live_erase(n);
+  fire_listeners(n);
+}
+
+// --- abort and exit ------------------------------------------------------------
+
+void TaskStrand::after_conclude(TaskNode& n) {
+  if (n.status_ == task::Status::finished) {
+    // A member that finished outside its group's step: let a waiting driver
+    // see its group empty.
+    TaskGroup* g = n.group_;
+    if (g != nullptr && g->kind != TaskGroup::Kind::main && g->active.empty() && g->idle_count == 0) {
+      wake_drivers(g);
+      drain();
+    }
+    return;
+  }
+  if (n.stop_ == StopKind::yielded) {
+    enqueue(n);  // it sent a message while being aborted: it goes on later
+  } else {
+    idle_add(*n.group_, n);
+  }
+}
+
+void TaskStrand::conclude_abort(TaskNode& n, std::exception_ptr error) {
+  if (n.status_ == task::Status::finished || n.running_) return;  // the reference swallows both
+  if (n.status_ == task::Status::idle) {
+    // Never started: none of its body runs.
+    abandon(n, std::move(error));
+    return;
+  }
+  n.inject_ = std::move(error);
+  resume_node(n, true);
+  n.inject_ = nullptr;  // not taken: the awaiter that resumed ignores aborts
+  if (n.root_ && n.root_.done()) finish_from_root(n);  // its failure is swallowed (kept as its result)
+  after_conclude(n);
+}
+
+void TaskStrand::conclude_exit(TaskNode& n, void (*store)(TaskNode&, void*), void* value) {
+  if (n.status_ == task::Status::finished || n.running_) return;
+  if (n.root_) {
+    // Unwind running only destructors: destroying the frames does exactly that.
+    auto root = std::exchange(n.root_, {});
+    n.resume_at_ = {};
+    n.root_promise_ = nullptr;
+    n.running_ = true;
+    root.destroy();
+    n.running_ = false;
+  }
+  if (store != nullptr) store(n, value);
+  n.ok_ = true;
+  n.error_ = nullptr;
+  if (n.status_ == task::Status::idle) {
+    n.status_ = task::Status::finished;
+    fire_listeners(n);
+    return;
+  }
+  settle(n);
+  after_conclude(n);
+}
+
+void TaskStrand::abandon(TaskNode& n, std::exception_ptr why) noexcept {
+  if (n.status_ == task::Status::finished) return;
+  if (n.root_) {
+    auto root = std::exchange(n.root_, {});
+    n.resume_at_ = {};
+    n.root_promise_ = nullptr;
+    n.running_ = true;
+    root.destroy();
+    n.running_ = false;
+  }
+  n.ok_ = false;
+  n.error_ = std::move(why);
+  if (n.status_ == task::Status::idle) {
+    n.status_ = task::Status::finished;
+    fire_listeners(n);
+    return;
+  }
+  settle(n);
+}
+
+// --- groups ------------------------------------------------------------------
+
+TaskGroup* TaskStrand::open_group(PromiseBase& driver_frame, TaskGroup::Kind kind) {
+  auto* g = new TaskGroup();
+  g->kind = kind;
+  g->strand = this;
+  g->driver = driver_frame.node_;
+  g->driver_frame = &driver_frame;
+  return g;
+}
+
+void TaskStrand::move_into(TaskNode& fork, TaskGroup& g) {
+  TaskGroup* from = fork.group_ != nullptr ? fork.group_ : &main_;
+  if (from == &g) return;
+  fork.group_ = &g;
+  if (fork.in_idle_) {
+    idle_erase(*from, fork);
+    idle_add(g, fork);
+  } else if (from->active.remove(&fork)) {
+    g.active.push_back(&fork);  // the queue entry's reference moves with it
+  }
+}
+
+void TaskStrand::abort_members(TaskGroup& g, std::exception_ptr error) {
+  std::vector<NodeRef> active;
+  for (std::size_t i = 0; i < g.active.size(); ++i) active.emplace_back(g.active.at(i));
+  std::vector<NodeRef> idle;
+  for (TaskNode* n = g.idle_head; n != nullptr; n = n->idle_next_) idle.emplace_back(n);
+  for (auto& n : active) conclude_abort(*n, error);
+  for (auto& n : idle) {
+    conclude_abort(*n, error);
+    if (n->status_ != task::Status::finished && n->group_ == &g) enqueue(*n);
+  }
+}
+
+void TaskStrand::close_group(TaskGroup* g) noexcept {
+  if (g == nullptr) return;
+  // Members left behind (the group failed, or its driver was destroyed) go
+  // dormant in MAIN: only a resume or a join brings them back, and a teardown
+  // finds them there.
+  while (!g->active.empty()) {
+    TaskNode* n = g->active.pop_front();
+    if (n->group_ == g) {
+      n->group_ = &main_;
+      if (n->status_ != task::Status::finished) idle_add(main_, *n);
+    }
+    n->release();
+  }
+  while (g->idle_head != nullptr) {
+    TaskNode* n = g->idle_head;
+    idle_erase(*g, *n);
+    n->group_ = &main_;
+    idle_add(main_, *n);
+  }
+  delete g;
+}
+
+// --- teardown ------------------------------------------------------------------
+
+void TaskStrand::teardown(std::exception_ptr why) noexcept {
+  if (!why) why = std::make_exception_ptr(ActorStopped("task stopped: its strand is shutting down"));
+  tearing_down_ = true;
+  draining_ = true;  // nothing runs on from here but what an abort itself runs
+  try {
+    std::vector<NodeRef> live;
+    for (TaskNode* n = live_head_; n != nullptr; n = n->live_next_) live.emplace_back(n);
+    for (auto& n : live) {
+      if (n->status_ != task::Status::finished && !n->running_) {
+        try {
+          conclude_abort(*n, why);
+        } catch (...) {
+        }
+      }
+    }
+  } catch (...) {
+    // Out of memory for the snapshot: go straight to destroying.
+  }
+  while (live_head_ != nullptr) {
+    NodeRef n(live_head_);
+    abandon(*n, why);
+    if (live_head_ == n.get()) live_erase(*n);  // cannot happen; never loop forever
+  }
+  while (!main_.active.empty()) main_.active.pop_front()->release();
+  while (main_.idle_head != nullptr) idle_erase(main_, *main_.idle_head);
+}
+
+}  // namespace ensemble::detail
