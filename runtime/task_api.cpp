@@ -282,7 +282,7 @@ Task<void, Payload> group_of(std::vector<NodeRef> forks) {
       if (g != nullptr) g->strand->close_group(g);
     }
   };
-  Open open{&forks};
+  Open open{&forks, nullptr, nullptr};
   Close scope{co_await open};
   std::exception_ptr failure = open.failure;
   if (!failure) {

@@ -118,7 +118,7 @@ void SyndicateCore::apply_wake(ActorCell* a, Envelope* env) {
   if (s.is_tree() && s.finished()) request_stop(a, "task tree finished", StopMode::silent);
 }
 
-void SyndicateCore::teardown_strand(ActorCell* a, HandlerState& hs) noexcept {
+void SyndicateCore::teardown_strand(ActorCell*, HandlerState& hs) noexcept {
   hs.strand_closed = true;
   detail::TaskStrand* s = std::exchange(hs.strand, nullptr);
   if (s == nullptr) return;

@@ -26,23 +26,45 @@ void NodeQueue::push_back(detail::TaskNode* n) {
   if (size_ == cap_) grow();
   buf_[(head_ + size_) & (cap_ - 1)] = n;
   ++size_;
+  ++n->queued_;
 }
 
 detail::TaskNode* NodeQueue::pop_front() noexcept {
   detail::TaskNode* n = buf_[head_];
   head_ = (head_ + 1) & (cap_ - 1);
   --size_;
+  --n->queued_;
   return n;
 }
 
 bool NodeQueue::remove(detail::TaskNode* n) noexcept {
-  for (std::size_t i = 0; i < size_; ++i) {
-    if (at(i) != n) continue;
-    for (std::size_t j = i; j + 1 < size_; ++j) buf_[(head_ + j) & (cap_ - 1)] = at(j + 1);
-    --size_;
-    return true;
+  // A node queued once may be looked for from both ends at the same time, so
+  // joining forks in any order costs the distance to the nearer end; with
+  // repeats, the first entry is the one to take, so only the front scan runs.
+  const bool unique = n->queued_ == 1;
+  std::size_t found = size_;
+  for (std::size_t i = 0, j = size_; i < j; ++i) {
+    if (at(i) == n) {
+      found = i;
+      break;
+    }
+    if (unique && at(j - 1) == n) {
+      found = j - 1;
+      break;
+    }
+    if (unique) --j;
   }
-  return false;
+  if (found == size_) return false;
+  if (found < size_ / 2) {
+    // Shift the entries before it one place towards the back.
+    for (std::size_t k = found; k > 0; --k) buf_[(head_ + k) & (cap_ - 1)] = at(k - 1);
+    head_ = (head_ + 1) & (cap_ - 1);
+  } else {
+    for (std::size_t k = found; k + 1 < size_; ++k) buf_[(head_ + k) & (cap_ - 1)] = at(k + 1);
+  }
+  --size_;
+  --n->queued_;
+  return true;
 }
 
 }  // namespace ensemble::runtime

@@ -108,6 +108,7 @@ struct TaskNode {
   // [strand] scheduling
   TaskGroup* group_ = nullptr;
   bool in_idle_ = false;
+  std::uint32_t queued_ = 0;  // entries for it in active queues (the reference allows repeats)
   TaskNode* idle_prev_ = nullptr;
   TaskNode* idle_next_ = nullptr;
   TaskNode* live_prev_ = nullptr;  // the strand's unfinished nodes, oldest first

@@ -59,6 +59,10 @@ decltype(auto) message_as(Payload& p) {
   }
 }
 
+// GCC_COROUTINE_NOTE: g++ 12 mishandles a temporary that is brace-initialised
+// inside a co_await operand in a coroutine body (it may copy it bit by bit
+// and destroy it twice). Coroutines here therefore await named awaiters.
+//
 // Awaits a task as a subtask without the message-type check (the callers
 // below transform or consume the messages).
 template <class T, class M>
@@ -136,14 +140,16 @@ struct LoopClose {
 template <class T, class M>
 Task<T, task::Tagged> tagger(Task<T, M> fx, std::unique_ptr<std::string> name) {
   (void)name;  // owned by this frame; the promise's tag_ points at it
-  co_return co_await Unchecked<T, M>{std::move(fx)};
+  Unchecked<T, M> inner{std::move(fx)};  // named: see GCC_COROUTINE_NOTE below
+  co_return co_await inner;
 }
 
 template <class T, class M, class F>
 Task<T, task::Never> capture_into(Task<T, M> t, F on_message) {
   MessageSink sink{[](void* f, Payload&& m) { (*static_cast<F*>(f))(message_as<M>(m)); }, &on_message};
   co_await SetSink{&sink};
-  co_return co_await Unchecked<T, M>{std::move(t)};
+  Unchecked<T, M> inner{std::move(t)};
+  co_return co_await inner;
 }
 
 }  // namespace detail
@@ -173,7 +179,8 @@ auto effect(Task<T, M> t) {
   static_assert(!std::is_void_v<T>, "task::effect needs a task that returns a value");
   using Out = std::conditional_t<std::is_same_v<M, Never> || std::is_same_v<M, T>, T, Payload>;
   return [](Task<T, M> inner) -> Effect<Out> {
-    T value = co_await detail::Unchecked<T, M>{std::move(inner)};
+    detail::Unchecked<T, M> run{std::move(inner)};
+    T value = co_await run;
     co_await send(std::move(value));
   }(std::move(t));
 }
@@ -188,7 +195,8 @@ Effect<M> batch(std::vector<Effect<M>> fxs) {
     auto f = co_await task::fork(std::move(fx));
     forks.push_back(f.node_ref());
   }
-  co_await detail::Subtask<void, M>(detail::group_of(std::move(forks)));
+  detail::Subtask<void, M> joined(detail::group_of(std::move(forks)));
+  co_await joined;
 }
 
 // An effect of the results of several tasks; none() when there are none.
@@ -224,7 +232,8 @@ Effect<Tagged> listen(std::vector<std::pair<std::string, Effect<M>>> sources) {
     auto f = co_await task::fork(tag(std::move(fx), name));
     forks.push_back(f.node_ref());
   }
-  co_await detail::Subtask<void, Tagged>(detail::group_of(std::move(forks)));
+  detail::Subtask<void, Tagged> joined(detail::group_of(std::move(forks)));
+  co_await joined;
 }
 
 // A feedback loop: runs `init`; every message any member sends is consumed and

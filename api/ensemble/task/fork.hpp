@@ -27,6 +27,7 @@
 #include <cstdint>
 #include <exception>
 #include <string>
+#include <string_view>
 #include <type_traits>
 #include <utility>
 #include <vector>
@@ -41,14 +42,21 @@ class Task;
 
 namespace task {
 
+// Trivially copyable on purpose: g++ 12 may copy a temporary that lives
+// across a co_await bit by bit, which would break a std::string's inline buffer.
 struct ForkOptions {
-  std::string name;      // Fork::name()
-  bool parallel = false; // run on a strand of its own (see above)
+  std::string_view name = {};  // Fork::name() (copied)
+  bool parallel = false;       // run on a strand of its own (see above)
 };
 
 class Controller;
 template <class T, class M>
 class Fork;
+
+template <class>
+inline constexpr bool is_fork_v = false;
+template <class T, class M>
+inline constexpr bool is_fork_v<Fork<T, M>> = true;
 
 }  // namespace task
 
@@ -94,7 +102,7 @@ NodeRef make_node(Task<T, M>&& t, std::string name, bool parallel, bool detached
 
 // Wraps an internal coroutine (typed Task<U, Payload>) so that it can be
 // awaited from a task of any message type: the wrapper only checks what the
-// caller declares.
+// caller declares (Sends = void: nothing is known, nothing is checked).
 template <class U, class Sends>
 class Subtask {
  public:
@@ -103,7 +111,7 @@ class Subtask {
   template <class P>
   std::coroutine_handle<> await_suspend(std::coroutine_handle<P> awaiting) noexcept {
     static_assert(is_task_promise_v<P>, "this operation works inside an ensemble::Task");
-    static_assert(messages_fit_v<Sends, typename P::message_type>,
+    static_assert(std::is_void_v<Sends> || messages_fit_v<Sends, typename P::message_type>,
                   "the fork sends messages the joining Task<T, M> cannot send: give the joining task "
                   "the same M (or Payload)");
     auto h = task_.handle();
@@ -294,7 +302,7 @@ Fork<T, M> fork(Task<T, M>&& t, ForkOptions options = {}) {
   if constexpr (!std::is_same_v<M, Never>) {
     if (options.parallel) detail::task_error("a parallel fork sends no messages: fork a Task<T> (M = Never)");
   }
-  return Fork<T, M>(detail::make_node(std::move(t), std::move(options.name), options.parallel, false));
+  return Fork<T, M>(detail::make_node(std::move(t), std::string(options.name), options.parallel, false));
 }
 
 // The reference's join(fork): waits for the fork's result (starting it if it
@@ -310,14 +318,20 @@ auto join(const Fork<T, M>& f) {
 // already finished are skipped (the first failure among them is rethrown).
 template <class... F>
 auto group(const F&... forks) {
+  // The joined forks' messages: none if none sends any, else their common type.
+  using Sends = std::conditional_t<
+      (std::is_same_v<typename F::message_type, Never> && ...), Never,
+      std::conditional_t<(std::is_same_v<typename F::message_type, typename F::message_type> && ...),
+                         std::common_type_t<typename F::message_type...>, Payload>>;
   std::vector<detail::NodeRef> v{forks.node_ref()...};
-  return detail::Subtask<void, Payload>(detail::group_of(std::move(v)));
+  return detail::Subtask<void, Sends>(detail::group_of(std::move(v)));
 }
+// Forks of any type (their messages are not checked).
 inline auto group(std::vector<Controller> forks) {
   std::vector<detail::NodeRef> v;
   v.reserve(forks.size());
   for (auto& c : forks) v.emplace_back(c.node());
-  return detail::Subtask<void, Payload>(detail::group_of(std::move(v)));
+  return detail::Subtask<void, void>(detail::group_of(std::move(v)));
 }
 
 // Throws `error` into the task at its suspension point (see the top).
@@ -381,7 +395,8 @@ Task<T, Payload> join_of(NodeRef fork) {
     } else {
       std::vector<NodeRef> one;
       one.push_back(fork);
-      co_await Subtask<void, Payload>(group_of(std::move(one)));
+      Subtask<void, Payload> joined(group_of(std::move(one)));  // named: see effects.hpp
+      co_await joined;
     }
   }
   co_return result_of<T>(n);

@@ -206,7 +206,13 @@ template <class T>
 auto wait(const Deferred<T>& d) {
   return detail::WaitNode<T>{d.node_ref(), true};
 }
+template <class>
+inline constexpr bool is_deferred_v = false;
+template <class T>
+inline constexpr bool is_deferred_v<Deferred<T>> = true;
+
 template <class V>
+  requires(!is_fork_v<std::remove_cvref_t<V>> && !is_deferred_v<std::remove_cvref_t<V>>)
 auto wait(V&& value) {
   static_assert(!std::is_same_v<std::decay_t<V>, AskOperation>, "co_await the ask itself");
   return detail::WaitValue<std::decay_t<V>>{std::forward<V>(value)};
