@@ -67,10 +67,12 @@ class PromiseBase {
     bool await_ready() const noexcept { return false; }
     template <class P>
     std::coroutine_handle<> await_suspend(std::coroutine_handle<P> h) noexcept {
-      // Symmetric transfer to whoever awaited us; a root frame gives control
-      // back to the scheduler, which sees done().
-      auto next = h.promise().continuation_;
-      return next ? next : std::noop_coroutine();
+      // Started inline by its awaiter (run_inline): return into it. Resumed
+      // later by the scheduler: transfer to the awaiting frame. A root frame
+      // gives control back to the scheduler, which sees done().
+      auto& p = h.promise();
+      if (p.inline_ || !p.continuation_) return std::noop_coroutine();
+      return p.continuation_;
     }
     void await_resume() const noexcept {}
   };
@@ -95,6 +97,7 @@ class PromiseBase {
   std::exception_ptr error_;
   const std::string* tag_ = nullptr;        // task::tag: wraps messages passing this frame
   const MessageSink* sink_ = nullptr;       // task::capture: messages stop here
+  bool inline_ = false;                     // being run by run_inline, not yet suspended
 };
 
 template <class T>
@@ -145,19 +148,35 @@ void link_frame(PromiseBase& child, std::coroutine_handle<P> parent) noexcept {
   }
 }
 
+// Runs an awaited subtask inside its awaiter's await_suspend. If it finishes
+// without suspending (the common case), the awaiting frame goes on at once and
+// the stack is back where it was: a long chain of synchronously finishing
+// awaits stays flat even where the compiler cannot make symmetric transfer a
+// tail call (sanitizer builds instrument every return). If it suspends, the
+// awaiting frame suspends too, and the subtask transfers back to it when it
+// finishes later.
+template <class P>
+bool run_inline(std::coroutine_handle<P> h) noexcept {
+  h.promise().inline_ = true;
+  h.resume();
+  if (h.done()) return false;
+  h.promise().inline_ = false;
+  return true;
+}
+
 template <class T, class M>
 struct TaskAwaiter {
   std::coroutine_handle<TaskPromise<T, M>> h;
   bool await_ready() const noexcept { return !h || h.done(); }
   template <class P>
-  std::coroutine_handle<> await_suspend(std::coroutine_handle<P> awaiting) noexcept {
+  bool await_suspend(std::coroutine_handle<P> awaiting) noexcept {
     if constexpr (is_task_promise_v<P>) {
       static_assert(messages_fit_v<M, typename P::message_type>,
                     "this subtask sends messages the awaiting Task<T, M> cannot send: "
                     "give the awaiting task the same M (or Payload)");
     }
     link_frame(h.promise(), awaiting);
-    return h;
+    return run_inline(h);
   }
   T await_resume() {
     if constexpr (std::is_void_v<T>) {

@@ -70,10 +70,10 @@ struct Unchecked {
   Task<T, M> task;
   bool await_ready() const noexcept { return !task.valid() || task.done(); }
   template <class P>
-  std::coroutine_handle<> await_suspend(std::coroutine_handle<P> awaiting) noexcept {
+  bool await_suspend(std::coroutine_handle<P> awaiting) noexcept {
     auto h = task.handle();
     link_frame(h.promise(), awaiting);
-    return h;
+    return run_inline(h);
   }
   T await_resume() {
     if constexpr (std::is_void_v<T>) {

@@ -109,14 +109,14 @@ class Subtask {
   explicit Subtask(Task<U, Payload>&& t) noexcept : task_(std::move(t)) {}
   bool await_ready() const noexcept { return !task_.valid() || task_.done(); }
   template <class P>
-  std::coroutine_handle<> await_suspend(std::coroutine_handle<P> awaiting) noexcept {
+  bool await_suspend(std::coroutine_handle<P> awaiting) noexcept {
     static_assert(is_task_promise_v<P>, "this operation works inside an ensemble::Task");
     static_assert(std::is_void_v<Sends> || messages_fit_v<Sends, typename P::message_type>,
                   "the fork sends messages the joining Task<T, M> cannot send: give the joining task "
                   "the same M (or Payload)");
     auto h = task_.handle();
     link_frame(h.promise(), awaiting);
-    return h;
+    return run_inline(h);
   }
   U await_resume() {
     if constexpr (std::is_void_v<U>) {
