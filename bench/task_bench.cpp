@@ -60,7 +60,7 @@ void BM_Task_ForkJoinEach(benchmark::State& state) {
   for (auto _ : state) check(task::run(syn, fork_join_each(n)) == n * (n - 1) / 2, "sum");
   state.SetItemsProcessed(state.iterations() * n);
 }
-BENCHMARK(BM_Task_ForkJoinEach)->Arg(100000)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_Task_ForkJoinEach)->Arg(100000)->Unit(benchmark::kMillisecond)->UseRealTime();
 
 void BM_Task_ForkAllThenJoin(benchmark::State& state) {
   Syndicate syn("bench", SyndicateConfig{.workers = workers});
@@ -68,7 +68,7 @@ void BM_Task_ForkAllThenJoin(benchmark::State& state) {
   for (auto _ : state) check(task::run(syn, fork_all_then_join(n)) == n * (n - 1) / 2, "sum");
   state.SetItemsProcessed(state.iterations() * n);
 }
-BENCHMARK(BM_Task_ForkAllThenJoin)->Arg(100000)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_Task_ForkAllThenJoin)->Arg(100000)->Unit(benchmark::kMillisecond)->UseRealTime();
 
 // --- skynet: 10^6 leaves, each node forks 10 children and sums them -----------
 
@@ -106,7 +106,7 @@ void BM_Task_Skynet(benchmark::State& state) {
   for (auto _ : state) check(task::run(syn, skynet(0, n)) == n * (n - 1) / 2, "skynet sum");
   state.SetItemsProcessed(state.iterations() * skynet_nodes(n));
 }
-BENCHMARK(BM_Task_Skynet)->Arg(1000000)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_Task_Skynet)->Arg(1000000)->Unit(benchmark::kMillisecond)->UseRealTime();
 
 void BM_Task_SkynetParallelTop(benchmark::State& state) {
   Syndicate syn("bench", SyndicateConfig{.workers = workers});
@@ -134,7 +134,7 @@ void BM_Task_All(benchmark::State& state) {
   for (auto _ : state) check(task::run(syn, all_of(n)) == n * (n - 1) / 2, "all sum");
   state.SetItemsProcessed(state.iterations() * n);
 }
-BENCHMARK(BM_Task_All)->Arg(100000)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_Task_All)->Arg(100000)->Unit(benchmark::kMillisecond)->UseRealTime();
 
 #ifdef ENSEMBLE_BENCH_HAVE_TBB
 // --- the same work on oneTBB ---------------------------------------------------

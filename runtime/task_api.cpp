@@ -9,6 +9,7 @@
 #include <ensemble/task.hpp>
 
 #include "runtime/actor_cell.hpp"
+#include "runtime/atomics.hpp"
 #include "runtime/syndicate_core.hpp"
 #include "runtime/task_host.hpp"
 #include "runtime/task_strand.hpp"
@@ -98,9 +99,20 @@ TaskNode& PromiseBase::running_node(const char* operation) const {
   return *node_;
 }
 
+namespace {
+// Ids come in blocks per thread, so forking touches no shared counter.
+constexpr std::uint64_t id_block = 1024;
+ENSEMBLE_HOT_TLS std::uint64_t ids_next = 0;
+ENSEMBLE_HOT_TLS std::uint64_t ids_end = 0;
+}  // namespace
+
 std::uint64_t next_task_id() noexcept {
-  // relaxed: ids need uniqueness only.
-  return task_ids.fetch_add(1, std::memory_order_relaxed) + 1;
+  if (ids_next == ids_end) {
+    // relaxed: ids need uniqueness only.
+    ids_next = task_ids.fetch_add(id_block, std::memory_order_relaxed) + 1;
+    ids_end = ids_next + id_block;
+  }
+  return ids_next++;
 }
 
 void task_error(const std::string& what) { throw SyndicateError(what); }
@@ -245,61 +257,53 @@ bool task_emit(PromiseBase& from, std::coroutine_handle<> h, Payload&& message) 
   }
 }
 
-Task<void, Payload> group_of(std::vector<NodeRef> forks) {
-  if (forks.empty()) co_return;
-  struct Open {
-    std::vector<NodeRef>* forks;
-    TaskGroup* g = nullptr;
-    std::exception_ptr failure;
-    bool await_ready() const noexcept { return false; }
-    bool await_suspend(std::coroutine_handle<TaskPromise<void, Payload>> h) {
-      PromiseBase& p = h.promise();
-      TaskNode& me = p.running_node("task::join/task::group");
-      TaskStrand& s = *me.strand_;
-      for (auto& f : *forks) {
-        if (f->parallel_) task_error("task::group of a parallel fork: join it on its own (fork.join())");
-        if (node_started(*f) && f->strand_ != &s) {
-          task_error("task::join/group of a fork that runs on another strand: fork it with "
-                     "{.parallel = true} to join it from elsewhere");
-        }
-      }
-      g = s.open_group(p, TaskGroup::Kind::group);
-      for (auto& f : *forks) {
-        if (f->status_ == task::Status::idle) s.activate(*f);
-        if (f->status_ == task::Status::finished) {
-          if (!f->ok_ && !failure) failure = f->error_;
-          continue;
-        }
-        s.move_into(*f, *g);
-      }
-      return false;
+bool join_begin(PromiseBase& p, std::coroutine_handle<> h, const NodeRef* forks, std::size_t count,
+                TaskGroup*& g) {
+  TaskNode& me = p.running_node("task::join/task::group");
+  TaskStrand& s = *me.strand_;
+  for (std::size_t i = 0; i < count; ++i) {
+    TaskNode& f = *forks[i];
+    if (f.parallel_) task_error("task::group of a parallel fork: join it on its own (fork.join())");
+    if (node_started(f) && f.strand_ != &s) {
+      task_error("task::join/group of a fork that runs on another strand: fork it with "
+                 "{.parallel = true} to join it from elsewhere");
     }
-    TaskGroup* await_resume() const noexcept { return g; }
-  };
-  struct Close {
-    TaskGroup* g;
-    ~Close() {
-      if (g != nullptr) g->strand->close_group(g);
+  }
+  for (std::size_t i = 0; i < count; ++i) {
+    if (forks[i]->status_ == task::Status::idle) s.activate(*forks[i]);
+  }
+  g = s.open_group(p, TaskGroup::Kind::group);
+  std::exception_ptr failure;
+  for (std::size_t i = 0; i < count; ++i) {
+    TaskNode& f = *forks[i];
+    if (f.status_ == task::Status::finished) {
+      if (!f.ok_ && !failure) failure = f.error_;
+      continue;
     }
-  };
-  Open open{&forks, nullptr, nullptr};
-  Close scope{co_await open};
-  std::exception_ptr failure = open.failure;
-  if (!failure) {
-    try {
-      for (;;) {
-        scope.g->strand->step(*scope.g);
-        if (group_empty(*scope.g)) break;
-        co_await task::suspend();
-      }
-    } catch (...) {
-      failure = std::current_exception();
-    }
+    s.move_into(f, *g);
   }
   if (failure) {
-    scope.g->strand->abort_members(*scope.g, failure);
-    std::rethrow_exception(failure);
+    g->failure = failure;
+    s.abort_members(*g, failure);
+    return false;
   }
+  me.joining_ = g;
+  if (s.step_join(me)) return false;  // done without waiting
+  me.stop_ = StopKind::suspended;
+  me.resume_at_ = h;
+  return true;
+}
+
+void join_end(PromiseBase& p, TaskGroup*& g) {
+  p.take_injected();  // aborted while joining (the awaiter's destructor closes g)
+  if (g == nullptr) return;
+  std::exception_ptr failure = g->failure;
+  join_close(std::exchange(g, nullptr));
+  if (failure) std::rethrow_exception(failure);
+}
+
+void join_close(TaskGroup* g) noexcept {
+  if (g != nullptr) g->strand->close_group(g);
 }
 
 TaskGroup* loop_open(PromiseBase& driver, LoopNext next, void* context) {

@@ -126,8 +126,21 @@ void TaskStrand::idle_erase(TaskGroup& g, TaskNode& n) noexcept {
   --g.idle_count;
 }
 
-void TaskStrand::live_add(TaskNode& n) noexcept {
+void TaskStrand::hold(TaskNode& n) noexcept {
+  if (n.held_) return;
+  n.held_ = true;
   n.retain();
+}
+
+void TaskStrand::maybe_drop(TaskNode& n) noexcept {
+  if (!n.held_ || n.status_ != task::Status::finished || n.queued_ != 0) return;
+  if (n.live_prev_ != nullptr || live_head_ == &n) return;
+  n.held_ = false;
+  n.release();  // may free n
+}
+
+void TaskStrand::live_add(TaskNode& n) noexcept {
+  hold(n);
   n.live_prev_ = live_tail_;
   n.live_next_ = nullptr;
   if (live_tail_ != nullptr) {
@@ -152,7 +165,6 @@ void TaskStrand::live_erase(TaskNode& n) noexcept {
   }
   n.live_prev_ = n.live_next_ = nullptr;
   --live_count_;
-  n.release();
 }
 
 // --- activation and queueing ---------------------------------------------
@@ -170,7 +182,7 @@ void TaskStrand::activate(TaskNode& n) {
 void TaskStrand::enqueue(TaskNode& n) {
   TaskGroup* g = n.group_ != nullptr ? n.group_ : &main_;
   n.group_ = g;
-  n.retain();
+  hold(n);
   g->active.push_back(&n);
   idle_erase(*g, n);
   wake_drivers(g);
@@ -185,7 +197,7 @@ void TaskStrand::wake_drivers(TaskGroup* g) {
     TaskGroup* parent = d->group_;
     if (parent == nullptr || !d->in_idle_) break;
     idle_erase(*parent, *d);
-    d->retain();
+    hold(*d);
     parent->active.push_back(d);
     g = parent;
   }
@@ -193,7 +205,6 @@ void TaskStrand::wake_drivers(TaskGroup* g) {
 
 void TaskStrand::enqueue_member(TaskNode& n) {
   live_add(n);
-  n.retain();
   n.group_->active.push_back(&n);
 }
 
@@ -201,7 +212,8 @@ void TaskStrand::queue_action(TaskNode* action) {
   action->status_ = task::Status::active;
   action->strand_ = this;
   action->group_ = &main_;
-  main_.active.push_back(action);  // adopts the caller's reference
+  action->held_ = true;  // adopts the caller's reference
+  main_.active.push_back(action);
   drain();
 }
 
@@ -215,7 +227,7 @@ void TaskStrand::drain() {
     } catch (...) {
       // step(MAIN) swallows task failures; anything else (out of memory in
       // the scheduler's own lists) drops the head, as the reference's MAIN does.
-      if (!main_.active.empty()) main_.active.pop_front()->release();
+      if (!main_.active.empty()) maybe_drop(*main_.active.pop_front());
     }
   }
   draining_ = false;
@@ -231,7 +243,7 @@ void TaskStrand::step(TaskGroup& g) {
     if (t->status_ != task::Status::finished && !t->running_) failure = drive(*t);
     if (!g.active.empty() && g.active.front() == t) {
       g.active.pop_front();
-      t->release();
+      maybe_drop(*t);  // may free t; only `failure` is used below
     }
     // MAIN swallows failures (the fork keeps its result); a joined group
     // rethrows them to its driver.
@@ -254,6 +266,17 @@ std::exception_ptr TaskStrand::drive(TaskNode& n) {
     n.status_ = task::Status::finished;
     n.run_action();
     return {};
+  }
+  if (n.joining_ != nullptr) {
+    // Its join's group is stepped on its behalf (the reference's group loop:
+    // step, then suspend while members remain); it goes on once it is empty.
+    n.running_ = true;
+    bool over = step_join(n);
+    n.running_ = false;
+    if (!over) {
+      idle_add(*n.group_, n);
+      return {};
+    }
   }
   resume_node(n, false);
   if (n.root_.done()) {
@@ -283,11 +306,11 @@ void TaskStrand::finish_from_root(TaskNode& n) noexcept {
 }
 
 void TaskStrand::settle(TaskNode& n) noexcept {
-  NodeRef keep(&n);
   n.status_ = task::Status::finished;
   if (n.in_idle_ && n.group_ != nullptr) idle_erase(*n.group_, n);
   if (n.live_prev_ != nullptr || live_head_ == &n) live_erase(n);
   fire_listeners(n);
+  maybe_drop(n);  // the strand's reference goes once no queue entry is left
 }
 
 // --- abort and exit ------------------------------------------------------------
@@ -316,6 +339,12 @@ void TaskStrand::conclude_abort(TaskNode& n, std::exception_ptr error) {
     // Never started: none of its body runs.
     abandon(n, std::move(error));
     return;
+  }
+  if (n.joining_ != nullptr) {
+    // Aborted while joining: the group's members are aborted first, then the
+    // error is thrown at the join (the reference's group() catch block).
+    TaskGroup* g = std::exchange(n.joining_, nullptr);
+    abort_members(*g, error);
   }
   n.inject_ = std::move(error);
   resume_node(n, true);
@@ -404,6 +433,7 @@ void TaskStrand::abort_members(TaskGroup& g, std::exception_ptr error) {
 
 void TaskStrand::close_group(TaskGroup* g) noexcept {
   if (g == nullptr) return;
+  if (g->driver != nullptr && g->driver->joining_ == g) g->driver->joining_ = nullptr;
   // Members left behind (the group failed, or its driver was destroyed) go
   // dormant in MAIN: only a resume or a join brings them back, and a teardown
   // finds them there.
@@ -413,7 +443,7 @@ void TaskStrand::close_group(TaskGroup* g) noexcept {
       n->group_ = &main_;
       if (n->status_ != task::Status::finished) idle_add(main_, *n);
     }
-    n->release();
+    maybe_drop(*n);
   }
   while (g->idle_head != nullptr) {
     TaskNode* n = g->idle_head;
@@ -422,6 +452,21 @@ void TaskStrand::close_group(TaskGroup* g) noexcept {
     idle_add(main_, *n);
   }
   delete g;
+}
+
+bool TaskStrand::step_join(TaskNode& n) {
+  TaskGroup& g = *n.joining_;
+  try {
+    step(g);
+  } catch (...) {
+    n.joining_ = nullptr;
+    g.failure = std::current_exception();
+    abort_members(g, g.failure);
+    return true;
+  }
+  if (!g.active.empty() || g.idle_count != 0) return false;
+  n.joining_ = nullptr;
+  return true;
 }
 
 // --- teardown ------------------------------------------------------------------
@@ -447,9 +492,16 @@ void TaskStrand::teardown(std::exception_ptr why) noexcept {
   while (live_head_ != nullptr) {
     NodeRef n(live_head_);
     abandon(*n, why);
-    if (live_head_ == n.get()) live_erase(*n);  // cannot happen; never loop forever
+    if (live_head_ == n.get()) {  // cannot happen; never loop forever
+      live_erase(*n);
+      maybe_drop(*n);
+    }
   }
-  while (!main_.active.empty()) main_.active.pop_front()->release();
+  while (!main_.active.empty()) {
+    TaskNode* n = main_.active.pop_front();
+    if (n->is_action()) n->status_ = task::Status::finished;  // never ran
+    maybe_drop(*n);
+  }
   while (main_.idle_head != nullptr) idle_erase(main_, *main_.idle_head);
 }
 

@@ -84,6 +84,7 @@ struct TaskGroup {
   std::size_t idle_count = 0;
   LoopNext loop_next = nullptr;          // task::loop: consumes the members' messages
   void* loop_context = nullptr;
+  std::exception_ptr failure;            // a join's first failure, rethrown to the joiner
 };
 
 class TaskStrand {
@@ -121,6 +122,10 @@ class TaskStrand {
   void move_into(TaskNode& fork, TaskGroup& g);
   void abort_members(TaskGroup& g, std::exception_ptr error);
   void close_group(TaskGroup* g) noexcept;
+  // Steps the group n waits for in a join; true when the join is over (the
+  // group emptied, or a member failed: then the others are aborted and the
+  // failure is kept for the joiner).
+  bool step_join(TaskNode& n);
 
   // Queues an action node (a wake-up or an abort run as a task) in MAIN.
   void queue_action(TaskNode* action);
@@ -141,6 +146,9 @@ class TaskStrand {
   void wake_drivers(TaskGroup* g);
   void idle_add(TaskGroup& g, TaskNode& n) noexcept;
   void idle_erase(TaskGroup& g, TaskNode& n) noexcept;
+  // The strand holds one reference to a node while it is live or queued.
+  void hold(TaskNode& n) noexcept;
+  void maybe_drop(TaskNode& n) noexcept;
   void live_add(TaskNode& n) noexcept;
   void live_erase(TaskNode& n) noexcept;
 

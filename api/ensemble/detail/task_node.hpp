@@ -23,6 +23,7 @@
 #include <utility>
 
 #include <ensemble/address.hpp>
+#include <ensemble/detail/frame_alloc.hpp>
 
 namespace ensemble {
 namespace task {
@@ -67,6 +68,10 @@ struct TaskNode {
   TaskNode& operator=(const TaskNode&) = delete;
   virtual ~TaskNode();
 
+  // Nodes come from the thread's frame pool, as coroutine frames do.
+  static void* operator new(std::size_t size) { return pooled_alloc(size); }
+  static void operator delete(void* p, std::size_t size) noexcept { pooled_free(p, size); }
+
   void retain() noexcept {
     // relaxed: a new reference is made from an existing one, which already
     // orders everything before it.
@@ -103,12 +108,14 @@ struct TaskNode {
   // threads post wake-ups to it) and the strand itself ([strand] only).
   ActorAddress host_;
   TaskStrand* strand_ = nullptr;
+  TaskGroup* joining_ = nullptr;  // [strand] the group it waits for in a join (stepped on its behalf)
   bool concluding_ = false;  // [strand] being aborted: messages it sends are dropped
 
   // [strand] scheduling
   TaskGroup* group_ = nullptr;
   bool in_idle_ = false;
   std::uint32_t queued_ = 0;  // entries for it in active queues (the reference allows repeats)
+  bool held_ = false;         // the strand holds a reference (while live or queued)
   TaskNode* idle_prev_ = nullptr;
   TaskNode* idle_next_ = nullptr;
   TaskNode* live_prev_ = nullptr;  // the strand's unfinished nodes, oldest first

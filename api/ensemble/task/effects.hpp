@@ -195,7 +195,7 @@ Effect<M> batch(std::vector<Effect<M>> fxs) {
     auto f = co_await task::fork(std::move(fx));
     forks.push_back(f.node_ref());
   }
-  detail::Subtask<void, M> joined(detail::group_of(std::move(forks)));
+  detail::GroupAwaiter<M> joined(std::move(forks));
   co_await joined;
 }
 
@@ -232,7 +232,7 @@ Effect<Tagged> listen(std::vector<std::pair<std::string, Effect<M>>> sources) {
     auto f = co_await task::fork(tag(std::move(fx), name));
     forks.push_back(f.node_ref());
   }
-  detail::Subtask<void, Tagged> joined(detail::group_of(std::move(forks)));
+  detail::GroupAwaiter<Tagged> joined(std::move(forks));
   co_await joined;
 }
 

@@ -100,47 +100,22 @@ NodeRef make_node(Task<T, M>&& t, std::string name, bool parallel, bool detached
   return ref;
 }
 
-// Wraps an internal coroutine (typed Task<U, Payload>) so that it can be
-// awaited from a task of any message type: the wrapper only checks what the
-// caller declares (Sends = void: nothing is known, nothing is checked).
-template <class U, class Sends>
-class Subtask {
- public:
-  explicit Subtask(Task<U, Payload>&& t) noexcept : task_(std::move(t)) {}
-  bool await_ready() const noexcept { return !task_.valid() || task_.done(); }
-  template <class P>
-  bool await_suspend(std::coroutine_handle<P> awaiting) noexcept {
-    static_assert(is_task_promise_v<P>, "this operation works inside an ensemble::Task");
-    static_assert(std::is_void_v<Sends> || messages_fit_v<Sends, typename P::message_type>,
-                  "the fork sends messages the joining Task<T, M> cannot send: give the joining task "
-                  "the same M (or Payload)");
-    auto h = task_.handle();
-    link_frame(h.promise(), awaiting);
-    return run_inline(h);
-  }
-  U await_resume() {
-    if constexpr (std::is_void_v<U>) {
-      if (task_.valid()) task_.handle().promise().take_result();
-    } else {
-      return task_.handle().promise().take_result();
-    }
-  }
-
- private:
-  Task<U, Payload> task_;
-};
-
-// Internal coroutines (runtime logic stays out of line; see task_api.cpp).
-Task<void, Payload> group_of(std::vector<NodeRef> forks);
+// Joins (implemented in runtime/task_api.cpp). join_begin moves the forks
+// into a group driven by the calling task and steps it once; false when the
+// join is already over (every fork finished, or one failed). While the task
+// waits, the scheduler steps the group on its behalf each time it is woken,
+// and resumes it only once the group is empty (TaskStrand::drive).
+bool join_begin(PromiseBase& p, std::coroutine_handle<> h, const NodeRef* forks, std::size_t count,
+                TaskGroup*& g);
+// Rethrows an abort or the group's first failure; closes the group.
+void join_end(PromiseBase& p, TaskGroup*& g);
+void join_close(TaskGroup* g) noexcept;
 
 template <class T>
 T result_of(TaskNode& n) {
   if (!n.ok_) std::rethrow_exception(n.error_);
   if constexpr (!std::is_void_v<T>) return *static_cast<ValueNode<T>&>(n).value_;
 }
-
-template <class T>
-Task<T, Payload> join_of(NodeRef fork);
 
 template <class F>
 struct ForkActivate {
@@ -201,21 +176,79 @@ struct CurrentAwaiter {
   task::Controller await_resume() const noexcept;
 };
 
-struct ParallelJoin {
-  TaskNode* fork;
-  bool await_ready() const noexcept { return node_finished(*fork); }
+// co_await fork.join(): the fork's value, or its error.
+template <class T, class Sends>
+class JoinAwaiter {
+ public:
+  explicit JoinAwaiter(NodeRef fork) noexcept : fork_(std::move(fork)) {}
+  JoinAwaiter(JoinAwaiter&& o) noexcept
+      : fork_(std::move(o.fork_)), p_(o.p_), g_(std::exchange(o.g_, nullptr)), listening_(o.listening_) {}
+  JoinAwaiter& operator=(JoinAwaiter&&) = delete;
+  ~JoinAwaiter() { join_close(g_); }  // the joining task was destroyed while it waited
+
+  bool await_ready() {
+    if (!node_started(*fork_)) task_activate(*fork_);  // a fork that was never started starts now
+    return node_finished(*fork_);
+  }
   template <class P>
   bool await_suspend(std::coroutine_handle<P> h) {
-    promise = &h.promise();
-    return task_join_parallel(h.promise(), h, *fork);
-  }
-  void await_resume() const {
-    if (promise != nullptr) {
-      promise->take_injected();
-      task_join_parallel_done(*promise, *fork);
+    static_assert(is_task_promise_v<P>, "co_await fork.join() works inside an ensemble::Task");
+    static_assert(messages_fit_v<Sends, typename P::message_type>,
+                  "the fork sends messages the joining Task<T, M> cannot send: give the joining task "
+                  "the same M (or Payload)");
+    p_ = &h.promise();
+    if (fork_->parallel_) {
+      listening_ = true;  // on another strand: wait for it to settle
+      return task_join_parallel(h.promise(), h, *fork_);
     }
+    return join_begin(h.promise(), h, &fork_, 1, g_);
   }
-  PromiseBase* promise = nullptr;
+  T await_resume() {
+    if (p_ != nullptr) {
+      if (listening_) {
+        p_->take_injected();
+      } else {
+        join_end(*p_, g_);
+      }
+    }
+    return result_of<T>(*fork_);
+  }
+
+ private:
+  NodeRef fork_;
+  PromiseBase* p_ = nullptr;
+  TaskGroup* g_ = nullptr;
+  bool listening_ = false;
+};
+
+// co_await task::group(...): waits for every fork; the first failure aborts
+// the others and is rethrown. Sends = void: the forks' messages are not checked.
+template <class Sends>
+class GroupAwaiter {
+ public:
+  explicit GroupAwaiter(std::vector<NodeRef> forks) noexcept : forks_(std::move(forks)) {}
+  GroupAwaiter(GroupAwaiter&& o) noexcept : forks_(std::move(o.forks_)), p_(o.p_), g_(std::exchange(o.g_, nullptr)) {}
+  GroupAwaiter& operator=(GroupAwaiter&&) = delete;
+  ~GroupAwaiter() { join_close(g_); }
+
+  bool await_ready() const noexcept { return forks_.empty(); }
+  template <class P>
+  bool await_suspend(std::coroutine_handle<P> h) {
+    static_assert(is_task_promise_v<P>, "co_await task::group(...) works inside an ensemble::Task");
+    static_assert(std::is_void_v<Sends> || messages_fit_v<Sends, typename P::message_type>,
+                  "the forks send messages the joining Task<T, M> cannot send: give the joining task "
+                  "the same M (or Payload)");
+    p_ = &h.promise();
+    return join_begin(h.promise(), h, forks_.data(), forks_.size(), g_);
+  }
+  void await_resume() {
+    if (p_ != nullptr) join_end(*p_, g_);
+  }
+
+ private:
+  std::vector<NodeRef> forks_;
+  PromiseBase* p_ = nullptr;
+  TaskGroup* g_ = nullptr;
 };
 
 }  // namespace detail
@@ -263,7 +296,8 @@ class Fork {
   std::exception_ptr error() const noexcept { return finished() ? node_->error_ : nullptr; }
 
   // `co_await fork` starts it (the reference's `yield* fork`) and gives it back.
-  auto operator co_await() const noexcept { return detail::ForkActivate<Fork>{*this}; }
+  auto operator co_await() const& noexcept { return detail::ForkActivate<Fork>{*this}; }
+  auto operator co_await() && noexcept { return detail::ForkActivate<Fork>{std::move(*this)}; }
 
   // Waits for the fork's result (starting it if needed); rethrows its error.
   auto join() const;
@@ -324,14 +358,14 @@ auto group(const F&... forks) {
       std::conditional_t<(std::is_same_v<typename F::message_type, typename F::message_type> && ...),
                          std::common_type_t<typename F::message_type...>, Payload>>;
   std::vector<detail::NodeRef> v{forks.node_ref()...};
-  return detail::Subtask<void, Sends>(detail::group_of(std::move(v)));
+  return detail::GroupAwaiter<Sends>(std::move(v));
 }
 // Forks of any type (their messages are not checked).
 inline auto group(std::vector<Controller> forks) {
   std::vector<detail::NodeRef> v;
   v.reserve(forks.size());
   for (auto& c : forks) v.emplace_back(c.node());
-  return detail::Subtask<void, void>(detail::group_of(std::move(v)));
+  return detail::GroupAwaiter<void>(std::move(v));
 }
 
 // Throws `error` into the task at its suspension point (see the top).
@@ -385,23 +419,6 @@ std::string to_string(const Fork<T, M>&) {
 }  // namespace task
 
 namespace detail {
-template <class T>
-Task<T, Payload> join_of(NodeRef fork) {
-  TaskNode& n = *fork;
-  if (!node_started(n)) task_activate(n);
-  if (!node_finished(n)) {
-    if (n.parallel_) {
-      co_await ParallelJoin{&n};
-    } else {
-      std::vector<NodeRef> one;
-      one.push_back(fork);
-      Subtask<void, Payload> joined(group_of(std::move(one)));  // named: see effects.hpp
-      co_await joined;
-    }
-  }
-  co_return result_of<T>(n);
-}
-
 inline task::Controller CurrentAwaiter::await_resume() const noexcept {
   return task::Controller(NodeRef(p->node_));
 }
@@ -409,7 +426,7 @@ inline task::Controller CurrentAwaiter::await_resume() const noexcept {
 
 template <class T, class M>
 auto task::Fork<T, M>::join() const {
-  return detail::Subtask<T, M>(detail::join_of<T>(node_));
+  return detail::JoinAwaiter<T, M>(node_);
 }
 
 }  // namespace ensemble
