@@ -258,7 +258,7 @@ bool task_emit(PromiseBase& from, std::coroutine_handle<> h, Payload&& message) 
 }
 
 bool join_begin(PromiseBase& p, std::coroutine_handle<> h, const NodeRef* forks, std::size_t count,
-                TaskGroup*& g) {
+                TaskGroup*& g, void* storage) {
   TaskNode& me = p.running_node("task::join/task::group");
   TaskStrand& s = *me.strand_;
   for (std::size_t i = 0; i < count; ++i) {
@@ -272,7 +272,7 @@ bool join_begin(PromiseBase& p, std::coroutine_handle<> h, const NodeRef* forks,
   for (std::size_t i = 0; i < count; ++i) {
     if (forks[i]->status_ == task::Status::idle) s.activate(*forks[i]);
   }
-  g = s.open_group(p, TaskGroup::Kind::group);
+  g = s.open_group(p, TaskGroup::Kind::group, storage);
   std::exception_ptr failure;
   for (std::size_t i = 0; i < count; ++i) {
     TaskNode& f = *forks[i];

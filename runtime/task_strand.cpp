@@ -1,6 +1,7 @@
 // The actress scheduling algorithm on one strand (see task_strand.hpp).
 #include "runtime/task_strand.hpp"
 
+#include <new>
 #include <utility>
 #include <vector>
 
@@ -398,8 +399,9 @@ void TaskStrand::abandon(TaskNode& n, std::exception_ptr why) noexcept {
 
 // --- groups ------------------------------------------------------------------
 
-TaskGroup* TaskStrand::open_group(PromiseBase& driver_frame, TaskGroup::Kind kind) {
-  auto* g = new TaskGroup();
+TaskGroup* TaskStrand::open_group(PromiseBase& driver_frame, TaskGroup::Kind kind, void* storage) {
+  TaskGroup* g = storage != nullptr ? ::new (storage) TaskGroup() : new TaskGroup();
+  g->embedded = storage != nullptr;
   g->kind = kind;
   g->strand = this;
   g->driver = driver_frame.node_;
@@ -451,7 +453,11 @@ void TaskStrand::close_group(TaskGroup* g) noexcept {
     n->group_ = &main_;
     idle_add(main_, *n);
   }
-  delete g;
+  if (g->embedded) {
+    g->~TaskGroup();
+  } else {
+    delete g;
+  }
 }
 
 bool TaskStrand::step_join(TaskNode& n) {

@@ -85,7 +85,10 @@ struct TaskGroup {
   LoopNext loop_next = nullptr;          // task::loop: consumes the members' messages
   void* loop_context = nullptr;
   std::exception_ptr failure;            // a join's first failure, rethrown to the joiner
+  bool embedded = false;                 // lives in a join awaiter's storage (not the heap)
 };
+static_assert(sizeof(TaskGroup) <= join_storage_bytes && alignof(TaskGroup) <= alignof(void*),
+              "TaskGroup outgrew the join awaiter's storage (api/ensemble/task/fork.hpp)");
 
 class TaskStrand {
  public:
@@ -118,7 +121,7 @@ class TaskStrand {
   void conclude_exit(TaskNode& n, void (*store)(TaskNode&, void*), void* value);
 
   // Groups: join/group/batch/listen (kind group) and task::loop (kind loop).
-  TaskGroup* open_group(PromiseBase& driver_frame, TaskGroup::Kind kind);
+  TaskGroup* open_group(PromiseBase& driver_frame, TaskGroup::Kind kind, void* storage = nullptr);
   void move_into(TaskNode& fork, TaskGroup& g);
   void abort_members(TaskGroup& g, std::exception_ptr error);
   void close_group(TaskGroup* g) noexcept;

@@ -77,11 +77,11 @@ void task_join_parallel_done(PromiseBase& p, TaskNode& fork) noexcept;
 
 // Binds a task's root frame to a fresh node (not yet activated).
 template <class T, class M>
-NodeRef make_node(Task<T, M>&& t, std::string name, bool parallel, bool detached) {
+NodeRef make_node(Task<T, M>&& t, std::string_view name, bool parallel, bool detached) {
   auto* n = new ValueNode<T>();
   NodeRef ref(n, /*adopt=*/true);
   n->id_ = next_task_id();
-  n->name_ = std::move(name);
+  if (!name.empty()) n->name_ = name;
   n->parallel_ = parallel;
   n->detached_ = detached;
   auto h = t.release();
@@ -105,8 +105,11 @@ NodeRef make_node(Task<T, M>&& t, std::string name, bool parallel, bool detached
 // join is already over (every fork finished, or one failed). While the task
 // waits, the scheduler steps the group on its behalf each time it is woken,
 // and resumes it only once the group is empty (TaskStrand::drive).
+// `storage` (join_storage_bytes, pointer-aligned) holds the group, so a join
+// allocates nothing; it lives in the awaiter, in the joining task's frame.
+inline constexpr std::size_t join_storage_bytes = 160;
 bool join_begin(PromiseBase& p, std::coroutine_handle<> h, const NodeRef* forks, std::size_t count,
-                TaskGroup*& g);
+                TaskGroup*& g, void* storage);
 // Rethrows an abort or the group's first failure; closes the group.
 void join_end(PromiseBase& p, TaskGroup*& g);
 void join_close(TaskGroup* g) noexcept;
@@ -201,7 +204,7 @@ class JoinAwaiter {
       listening_ = true;  // on another strand: wait for it to settle
       return task_join_parallel(h.promise(), h, *fork_);
     }
-    return join_begin(h.promise(), h, &fork_, 1, g_);
+    return join_begin(h.promise(), h, &fork_, 1, g_, storage_);
   }
   T await_resume() {
     if (p_ != nullptr) {
@@ -219,6 +222,7 @@ class JoinAwaiter {
   PromiseBase* p_ = nullptr;
   TaskGroup* g_ = nullptr;
   bool listening_ = false;
+  alignas(void*) unsigned char storage_[join_storage_bytes];
 };
 
 // co_await task::group(...): waits for every fork; the first failure aborts
@@ -239,7 +243,7 @@ class GroupAwaiter {
                   "the forks send messages the joining Task<T, M> cannot send: give the joining task "
                   "the same M (or Payload)");
     p_ = &h.promise();
-    return join_begin(h.promise(), h, forks_.data(), forks_.size(), g_);
+    return join_begin(h.promise(), h, forks_.data(), forks_.size(), g_, storage_);
   }
   void await_resume() {
     if (p_ != nullptr) join_end(*p_, g_);
@@ -249,6 +253,7 @@ class GroupAwaiter {
   std::vector<NodeRef> forks_;
   PromiseBase* p_ = nullptr;
   TaskGroup* g_ = nullptr;
+  alignas(void*) unsigned char storage_[join_storage_bytes];
 };
 
 }  // namespace detail
@@ -336,7 +341,7 @@ Fork<T, M> fork(Task<T, M>&& t, ForkOptions options = {}) {
   if constexpr (!std::is_same_v<M, Never>) {
     if (options.parallel) detail::task_error("a parallel fork sends no messages: fork a Task<T> (M = Never)");
   }
-  return Fork<T, M>(detail::make_node(std::move(t), std::string(options.name), options.parallel, false));
+  return Fork<T, M>(detail::make_node(std::move(t), options.name, options.parallel, false));
 }
 
 // The reference's join(fork): waits for the fork's result (starting it if it
