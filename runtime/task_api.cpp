@@ -131,6 +131,16 @@ void task_activate(TaskNode& n) {
   s.activate(n);
 }
 
+void task_activate_from(PromiseBase& p, TaskNode& n) {
+  TaskNode& me = p.running_node("task::fork");
+  if (node_started(n)) return;
+  if (n.parallel_) {
+    task_activate(n);
+    return;
+  }
+  me.strand_->activate(n);
+}
+
 void task_spawn(NodeRef n) {
   TaskStrand& s = strand_here("task::spawn/task::main");
   s.activate(*n);
@@ -302,8 +312,10 @@ void join_end(PromiseBase& p, TaskGroup*& g) {
   if (failure) std::rethrow_exception(failure);
 }
 
-void join_close(TaskGroup* g) noexcept {
-  if (g != nullptr) g->strand->close_group(g);
+void join_close(TaskGroup* g, bool abandoned) noexcept {
+  if (g == nullptr) return;
+  if (abandoned) g->strand->exit_members(*g);
+  g->strand->close_group(g);
 }
 
 TaskGroup* loop_open(PromiseBase& driver, LoopNext next, void* context) {

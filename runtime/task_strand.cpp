@@ -321,7 +321,8 @@ void TaskStrand::after_conclude(TaskNode& n) {
     // A member that finished outside its group's step: let a waiting driver
     // see its group empty.
     TaskGroup* g = n.group_;
-    if (g != nullptr && g->kind != TaskGroup::Kind::main && g->active.empty() && g->idle_count == 0) {
+    if (g != nullptr && g->kind != TaskGroup::Kind::main && !g->closing && g->active.empty() &&
+        g->idle_count == 0) {
       wake_drivers(g);
       drain();
     }
@@ -430,6 +431,20 @@ void TaskStrand::abort_members(TaskGroup& g, std::exception_ptr error) {
   for (auto& n : idle) {
     conclude_abort(*n, error);
     if (n->status_ != task::Status::finished && n->group_ == &g) enqueue(*n);
+  }
+}
+
+void TaskStrand::exit_members(TaskGroup& g) noexcept {
+  g.closing = true;
+  try {
+    std::vector<NodeRef> members;
+    for (std::size_t i = 0; i < g.active.size(); ++i) members.emplace_back(g.active.at(i));
+    for (TaskNode* n = g.idle_head; n != nullptr; n = n->idle_next_) members.emplace_back(n);
+    for (auto& n : members) {
+      if (n->status_ != task::Status::finished && !n->running_) conclude_exit(*n, nullptr, nullptr);
+    }
+  } catch (...) {
+    // Out of memory for the list: the members stay dormant (a teardown ends them).
   }
 }
 

@@ -86,6 +86,7 @@ struct TaskGroup {
   void* loop_context = nullptr;
   std::exception_ptr failure;            // a join's first failure, rethrown to the joiner
   bool embedded = false;                 // lives in a join awaiter's storage (not the heap)
+  bool closing = false;                  // its driver is going away: nothing wakes it
 };
 static_assert(sizeof(TaskGroup) <= join_storage_bytes && alignof(TaskGroup) <= alignof(void*),
               "TaskGroup outgrew the join awaiter's storage (api/ensemble/task/fork.hpp)");
@@ -124,6 +125,9 @@ class TaskStrand {
   TaskGroup* open_group(PromiseBase& driver_frame, TaskGroup::Kind kind, void* storage = nullptr);
   void move_into(TaskNode& fork, TaskGroup& g);
   void abort_members(TaskGroup& g, std::exception_ptr error);
+  // Exits every unfinished member (their destructors run): the joining task
+  // is going away, and so does what it joined.
+  void exit_members(TaskGroup& g) noexcept;
   void close_group(TaskGroup* g) noexcept;
   // Steps the group n waits for in a join; true when the join is over (the
   // group emptied, or a member failed: then the others are aborted and the

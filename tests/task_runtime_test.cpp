@@ -465,3 +465,57 @@ TEST_CASE("misuse of the task API is a clear error, never a crash") {
   auto runner = syn.create_actor<Runner>();
   CHECK(syn.ask(runner, 0, 5s).get().get<std::string>() == "refused");
 }
+
+namespace {
+Task<void> hang(Log* log) {
+  struct Cleanup {
+    Log* log;
+    ~Cleanup() { log->push_back("cleanup hang"); }
+  } cleanup{log};
+  co_await task::suspend();
+}
+
+Task<void> work(Log* log) {
+  struct Cleanup {
+    Log* log;
+    ~Cleanup() { log->push_back("cleanup work"); }
+  } cleanup{log};
+  auto h = co_await task::fork(hang(log));
+  co_await h.join();
+}
+
+Task<int> exit_joiner(Log* log) {
+  auto w = co_await task::fork(work(log));
+  co_await task::sleep(2ms);
+  task::terminate(w);
+  co_return static_cast<int>(log->size());
+}
+}  // namespace
+
+TEST_CASE("exiting a task blocked in a join exits the forks it joined (the reference's cleanup of joined children)") {
+  Syndicate syn("exit-joined", SyndicateConfig{.workers = 2});
+  Log log;
+  CHECK(task::run(syn, exit_joiner(&log)) == 2);
+  CHECK(log == Log{"cleanup hang", "cleanup work"});
+}
+
+TEST_CASE("then() maps a task's value or error") {
+  Syndicate syn("then", SyndicateConfig{.workers = 2});
+  auto ok = task::then(leaf(20), [](long v) { return static_cast<int>(v) + 1; }, [](std::exception_ptr) { return -1; });
+  CHECK(task::run(syn, std::move(ok)) == 21);
+  auto bad = task::then(fail_at_depth(0), [](int v) { return v; }, [](std::exception_ptr e) {
+    try {
+      std::rethrow_exception(e);
+    } catch (const Boom& b) {
+      return 1000 + b.level;
+    }
+  });
+  CHECK(task::run(syn, std::move(bad)) == 1000);
+}
+
+TEST_CASE("a move-only result comes out of task::run") {
+  Syndicate syn("move-only", SyndicateConfig{.workers = 2});
+  auto p = task::run(syn, []() -> Task<std::unique_ptr<int>> { co_return std::make_unique<int>(7); }());
+  REQUIRE(p != nullptr);
+  CHECK(*p == 7);
+}

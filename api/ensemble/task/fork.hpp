@@ -65,6 +65,7 @@ namespace detail {
 // Implemented in runtime/task_api.cpp.
 std::uint64_t next_task_id() noexcept;
 void task_activate(TaskNode& n);                 // start a fork (idempotent)
+void task_activate_from(PromiseBase& p, TaskNode& n);  // the same, from the task running `p`
 void task_resume(TaskNode& n);                   // the reference's resume/enqueue
 void task_spawn(NodeRef n);                      // main/spawn onto the current strand
 void task_abort(TaskNode& n, std::exception_ptr error) noexcept;
@@ -112,12 +113,23 @@ bool join_begin(PromiseBase& p, std::coroutine_handle<> h, const NodeRef* forks,
                 TaskGroup*& g, void* storage);
 // Rethrows an abort or the group's first failure; closes the group.
 void join_end(PromiseBase& p, TaskGroup*& g);
-void join_close(TaskGroup* g) noexcept;
+// Closes a join's group. `abandoned`: the joining task is being destroyed
+// mid-join (exit, teardown), so the forks it joined are exited too.
+void join_close(TaskGroup* g, bool abandoned = false) noexcept;
 
+// The fork's value (copied, so it can be joined again; moved when T cannot
+// be copied, or when `take` says the caller is the only one left), or its error.
 template <class T>
-T result_of(TaskNode& n) {
+T result_of(TaskNode& n, bool take = false) {
   if (!n.ok_) std::rethrow_exception(n.error_);
-  if constexpr (!std::is_void_v<T>) return *static_cast<ValueNode<T>&>(n).value_;
+  if constexpr (!std::is_void_v<T>) {
+    auto& v = static_cast<ValueNode<T>&>(n).value_;
+    if (!v) task_error("the fork finished without a value (it was terminated)");
+    if constexpr (std::is_copy_constructible_v<T>) {
+      if (!take) return *v;
+    }
+    return std::move(*v);
+  }
 }
 
 template <class F>
@@ -127,8 +139,7 @@ struct ForkActivate {
   template <class P>
   bool await_suspend(std::coroutine_handle<P> h) {
     static_assert(is_task_promise_v<P>, "co_await task::fork(...) works inside an ensemble::Task");
-    task_current_check(h.promise(), "task::fork");
-    task_activate(*self.node());
+    task_activate_from(h.promise(), *self.node());
     return false;
   }
   F await_resume() noexcept { return std::move(self); }
@@ -187,7 +198,7 @@ class JoinAwaiter {
   JoinAwaiter(JoinAwaiter&& o) noexcept
       : fork_(std::move(o.fork_)), p_(o.p_), g_(std::exchange(o.g_, nullptr)), listening_(o.listening_) {}
   JoinAwaiter& operator=(JoinAwaiter&&) = delete;
-  ~JoinAwaiter() { join_close(g_); }  // the joining task was destroyed while it waited
+  ~JoinAwaiter() { join_close(g_, true); }  // the joining task was destroyed while it waited
 
   bool await_ready() {
     if (!node_started(*fork_)) task_activate(*fork_);  // a fork that was never started starts now
@@ -233,7 +244,7 @@ class GroupAwaiter {
   explicit GroupAwaiter(std::vector<NodeRef> forks) noexcept : forks_(std::move(forks)) {}
   GroupAwaiter(GroupAwaiter&& o) noexcept : forks_(std::move(o.forks_)), p_(o.p_), g_(std::exchange(o.g_, nullptr)) {}
   GroupAwaiter& operator=(GroupAwaiter&&) = delete;
-  ~GroupAwaiter() { join_close(g_); }
+  ~GroupAwaiter() { join_close(g_, true); }
 
   bool await_ready() const noexcept { return forks_.empty(); }
   template <class P>

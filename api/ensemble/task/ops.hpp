@@ -220,9 +220,20 @@ auto wait(V&& value) {
 
 // The reference's then(): resolve(value) on success, reject(error) on failure
 // (also when resolve throws).
+namespace detail_then {
+template <class T, class R>
+struct result {
+  using type = std::invoke_result_t<R, T>;
+};
+template <class R>
+struct result<void, R> {
+  using type = std::invoke_result_t<R>;
+};
+}  // namespace detail_then
+
 template <class T, class M, class R, class E>
 auto then(Task<T, M> t, R resolve, E reject) {
-  using U = std::conditional_t<std::is_void_v<T>, std::invoke_result_t<R>, std::invoke_result_t<R, T>>;
+  using U = typename detail_then::result<T, R>::type;
   return [](Task<T, M> inner, R res, E rej) -> Task<U, M> {
     std::exception_ptr failure;
     try {

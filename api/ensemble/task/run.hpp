@@ -27,7 +27,7 @@ template <class T, class M>
 T run(Syndicate& syn, Task<T, M> t) {
   detail::NodeRef n = detail::make_node(std::move(t), {}, false, false);
   detail::run_tree(syn, *n, true);
-  return detail::result_of<T>(*n);
+  return detail::result_of<T>(*n, /*take=*/true);
 }
 
 // Starts a fork that has not started yet on a tree of its own and waits for
