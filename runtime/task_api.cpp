@@ -217,6 +217,10 @@ bool task_suspend_here(PromiseBase& p, std::coroutine_handle<> h) {
 
 bool task_join_parallel(PromiseBase& p, std::coroutine_handle<> h, TaskNode& fork) {
   TaskNode& me = p.running_node("task::join/task::wait");
+  if (!fork.parallel_ && node_started(fork) && fork.strand_ != me.strand_) {
+    task_error("task::wait on a fork that runs on another strand: fork it with {.parallel = true} to "
+               "wait for it from elsewhere");
+  }
   auto* w = new JoinWaker();
   w->waker = runtime::waker_for(me);
   me.stop_ = StopKind::suspended;

@@ -73,9 +73,21 @@ bool NodeQueue::remove(detail::TaskNode* n) noexcept {
 namespace ensemble::detail {
 
 void fire_listeners(TaskNode& n) noexcept {
-  // acq_rel: release publishes the node's result to every listener (and to a
-  // later registrant that sees the marker); acquire sees the registrants' writes.
-  SettleListener* l = n.listeners_.exchange(TaskNode::settled_marker(), std::memory_order_acq_rel);
+  SettleListener* l;
+  if (n.parallel_) {
+    // Settled off the strands that wait for it (a parallel fork, a Deferred):
+    // registrants race with us. acq_rel: release publishes the node's result
+    // to every listener and to a later registrant that sees the marker;
+    // acquire sees what the registrants wrote.
+    l = n.listeners_.exchange(TaskNode::settled_marker(), std::memory_order_acq_rel);
+  } else {
+    // Only its own strand registers listeners on a strand-local node (and
+    // task::run, before the node starts, ordered by the start's hand-off), so
+    // no registrant can race with us. relaxed load: our own thread's writes;
+    // release store: readers of the marker see the result.
+    l = n.listeners_.load(std::memory_order_relaxed);
+    n.listeners_.store(TaskNode::settled_marker(), std::memory_order_release);
+  }
   if (l == TaskNode::settled_marker()) return;
   while (l != nullptr) {
     SettleListener* next = l->next_listener;

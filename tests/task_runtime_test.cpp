@@ -130,7 +130,9 @@ TEST_CASE("abort throws into a task blocked in sleep, suspend, join or ask; its 
       {"ask", [&](Outcome* o) { return blocked_in_ask(o, silent, &syn); }},
   };
   int expected = 1;
-  for (auto& [name, make] : cases) {
+  for (auto& entry : cases) {
+    const std::string& name = entry.first;
+    auto& make = entry.second;
     CAPTURE(name);
     Outcome o;
     int r = task::run(syn, abort_after_block(make(&o)));

@@ -133,7 +133,8 @@ namespace task {
 template <class T = void>
 class Deferred {
  public:
-  Deferred() : node_(new detail::DeferredNode<T>(), true) {}
+  // A Deferred counts as parallel: it settles off the strands that wait for it.
+  Deferred() : node_(new detail::DeferredNode<T>(), true) { node_->parallel_ = true; }
 
   template <class U = T, class = std::enable_if_t<!std::is_void_v<U>>>
   bool resolve(U value) const {
