@@ -68,17 +68,13 @@ RunOutcome SyndicateCore::run_actor(ActorCell* a) {
   // acquire: pairs with the release in side_of.
   HandlerState* hs = a->side_.load(std::memory_order_acquire);
   if (hs != nullptr && hs->stopping) return finish_stop(a);  // the last child finished stopping
-  Mailbox& box = a->mailbox();
-  for (std::size_t n = 0; n < config_.messages_per_activation; ++n) {
-    if (a->has_flag(detail::flag_stop_requested)) return begin_stop(a);
-    Envelope* env;
-    if (hs != nullptr && hs->handler == nullptr && hs->deferred_head != nullptr) {
-      // The coroutine handler that held these back has finished: they go first.
-      MailboxNode* node = hs->deferred_head;
-      hs->deferred_head = node->next_.load(std::memory_order_relaxed);  // relaxed: token holder only
-      if (hs->deferred_head == nullptr) hs->deferred_tail = nullptr;
-      env = static_cast<Envelope*>(node);
-    } else {
+  std::size_t n = 0;
+  if (hs == nullptr || (hs->handler == nullptr && hs->deferred_head == nullptr)) {
+    // The plain loop (the hot path): no coroutine handler in flight, nothing
+    // held back. It hands over to run_with_tasks as soon as that changes.
+    Mailbox& box = a->mailbox();
+    for (; n < config_.messages_per_activation; ++n) {
+      if (a->has_flag(detail::flag_stop_requested)) return begin_stop(a);
       MailboxNode* node = box.pop();
       if (node == nullptr) {
         // Once the mailbox is idle the actor is no longer ours: another thread
@@ -87,58 +83,94 @@ RunOutcome SyndicateCore::run_actor(ActorCell* a) {
         node = box.pop();
         if (node == nullptr) return RunOutcome::yield;  // a push is in flight (mailbox P4)
       }
+      auto* env = static_cast<Envelope*>(node);
+      if (env->control != 0) {
+        if (env->control != control_strand_wake) {
+          free_envelope(env);  // a stop nudge: the flag check at the loop's top acts on it
+          continue;
+        }
+        apply_wake(a, env);
+      } else if (!handle(a, env)) {
+        continue;
+      }
+      ++n;
+      break;  // tasks ran, or a coroutine handler started: side state exists now
+    }
+    if (n >= config_.messages_per_activation) return RunOutcome::yield;
+    hs = a->side_.load(std::memory_order_acquire);  // acquire: as above
+  }
+  return run_with_tasks(a, *hs, n);
+}
+
+RunOutcome SyndicateCore::run_with_tasks(ActorCell* a, HandlerState& hs, std::size_t n) {
+  Mailbox& box = a->mailbox();
+  for (;; ++n) {
+    if (hs.handler != nullptr && hs.handler->status_ == task::Status::finished) {
+      complete_handler_task(a, hs);
+    }
+    if (n >= config_.messages_per_activation) return RunOutcome::yield;
+    if (a->has_flag(detail::flag_stop_requested)) return begin_stop(a);
+    Envelope* env;
+    if (hs.handler == nullptr && hs.deferred_head != nullptr) {
+      // The coroutine handler that held these back has finished: they go first.
+      MailboxNode* node = hs.deferred_head;
+      hs.deferred_head = node->next_.load(std::memory_order_relaxed);  // relaxed: token holder only
+      if (hs.deferred_head == nullptr) hs.deferred_tail = nullptr;
+      env = static_cast<Envelope*>(node);
+    } else {
+      MailboxNode* node = box.pop();
+      if (node == nullptr) {
+        if (box.try_mark_idle()) return RunOutcome::idle;  // as in run_actor: touch nothing after
+        node = box.pop();
+        if (node == nullptr) return RunOutcome::yield;
+      }
       env = static_cast<Envelope*>(node);
     }
     if (env->control != 0) {
       if (env->control == control_strand_wake) {
         apply_wake(a, env);
-        hs = a->side_.load(std::memory_order_acquire);  // acquire: as above
-        if (hs->handler != nullptr && hs->handler->status_ == task::Status::finished) {
-          complete_handler_task(a, *hs);
-        }
       } else {
-        free_envelope(env);  // a stop nudge: the flag check at the loop's top acts on it
+        free_envelope(env);
       }
       continue;
     }
-    if (hs != nullptr && hs->handler != nullptr) {
+    if (hs.handler != nullptr) {
       // A coroutine handler is still running: one message at a time.
       env->next_.store(nullptr, std::memory_order_relaxed);  // relaxed: token holder only
-      if (hs->deferred_tail != nullptr) {
-        hs->deferred_tail->next_.store(env, std::memory_order_relaxed);  // relaxed: token holder only
+      if (hs.deferred_tail != nullptr) {
+        hs.deferred_tail->next_.store(env, std::memory_order_relaxed);  // relaxed: token holder only
       } else {
-        hs->deferred_head = env;
+        hs.deferred_head = env;
       }
-      hs->deferred_tail = env;
+      hs.deferred_tail = env;
       continue;
     }
     handle(a, env);
-    if (hs == nullptr) hs = a->side_.load(std::memory_order_acquire);  // acquire: as above
   }
-  return RunOutcome::yield;
 }
 
-void SyndicateCore::handle(ActorCell* a, Envelope* env) {
+bool SyndicateCore::handle(ActorCell* a, Envelope* env) {
   Message& m = env->message;
   if (m.is<StatusRequest>()) {
     reply(a, m, ActorStatus{a->object()->class_name(), a->address().to_string()});
     free_envelope(env);
-    return;
+    return false;
   }
   if (auto* exit = m.get_if<ActorExitRequest>()) {
     request_stop(a, std::move(exit->reason), StopMode::notify_parent);
     free_envelope(env);
-    return;
+    return false;
   }
   bool failed = false;
   detail::DispatchResult r = dispatch_guarded(a, env, failed);
-  if (failed) return;
+  if (failed) return false;
   if (r.task) {
     start_handler_task(a, env, r);
-    return;
+    return true;
   }
   if (r.reply.has_value()) reply(a, m, std::move(r.reply));
   free_envelope(env);
+  return false;
 }
 
 detail::DispatchResult SyndicateCore::dispatch_guarded(ActorCell* a, Envelope* env, bool& failed) {

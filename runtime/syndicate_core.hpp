@@ -73,6 +73,8 @@ class SyndicateCore {
   // --- running (runner.cpp) ---
   static RunOutcome run_entry(void* self, ActorCell* a);
   RunOutcome run_actor(ActorCell* a);
+  // The loop once tasks are involved: wakes, a handler in flight, held-back mail.
+  RunOutcome run_with_tasks(ActorCell* a, HandlerState& hs, std::size_t n);
 
   // --- syndicate-level ---
   void shutdown();
@@ -98,7 +100,7 @@ class SyndicateCore {
 
  private:
   // runner.cpp
-  void handle(ActorCell* a, Envelope* env);
+  bool handle(ActorCell* a, Envelope* env);  // true: a coroutine handler started
   detail::DispatchResult dispatch_guarded(ActorCell* a, Envelope* env, bool& failed);
   void start_handler_task(ActorCell* a, Envelope* env, detail::DispatchResult& r);
   void complete_handler_task(ActorCell* a, HandlerState& hs);

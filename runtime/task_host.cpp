@@ -38,10 +38,11 @@ detail::TaskStrand* current_strand() {
   return a == nullptr ? nullptr : &strand_of(*a);
 }
 
-void TaskWaker::fire() const noexcept {
+void TaskWaker::fire() noexcept {
   if (!host) return;
   auto* cell = static_cast<ActorCell*>(host.cell());
-  cell->core()->post_wake(cell, StrandWake{node, seq, WakeKind::resume_waiting, nullptr});
+  // The waker fires once: its node reference travels in the wake.
+  cell->core()->post_wake(cell, StrandWake{std::move(node), seq, WakeKind::resume_waiting, nullptr});
 }
 
 TaskWaker waker_for(detail::TaskNode& n) { return TaskWaker{n.host_, detail::NodeRef(&n), n.wait_seq_}; }

@@ -69,7 +69,7 @@ struct TaskWaker {
   detail::NodeRef node;
   std::uint64_t seq = 0;
   explicit operator bool() const noexcept { return static_cast<bool>(host); }
-  void fire() const noexcept;
+  void fire() noexcept;  // once: the node reference moves into the wake
 };
 // The waker for the task that `p` runs for, at its current suspension.
 TaskWaker waker_for(detail::TaskNode& n);
