@@ -521,3 +521,33 @@ TEST_CASE("a move-only result comes out of task::run") {
   REQUIRE(p != nullptr);
   CHECK(*p == 7);
 }
+
+namespace {
+Task<int> long_nap(std::shared_ptr<std::atomic<int>> cleaned) {
+  struct Cleanup {
+    std::shared_ptr<std::atomic<int>> c;
+    ~Cleanup() { c->fetch_add(1); }
+  } cleanup{cleaned};
+  co_await task::sleep(1h);
+  co_return 0;
+}
+
+Task<std::string> abort_parallel(std::shared_ptr<std::atomic<int>> cleaned) {
+  auto f = co_await task::fork(long_nap(cleaned), {.parallel = true});
+  co_await task::sleep(5ms);
+  f.abort(std::runtime_error("stop there"));  // travels to the fork's strand
+  try {
+    co_await f.join();
+  } catch (const std::runtime_error& e) {
+    co_return e.what();
+  }
+  co_return "not aborted";
+}
+}  // namespace
+
+TEST_CASE("a parallel fork is aborted through its strand; its join sees the error") {
+  Syndicate syn("parallel-abort", SyndicateConfig{.workers = 2});
+  auto cleaned = std::make_shared<std::atomic<int>>(0);
+  CHECK(task::run(syn, abort_parallel(cleaned)) == "stop there");
+  CHECK(cleaned->load() == 1);
+}
