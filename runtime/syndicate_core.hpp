@@ -55,8 +55,11 @@ class SyndicateCore {
   Message make_message(Payload content, ActorAddress sender);
   // Tasks (task_host.cpp): a wake envelope for the strand hosted by `host`,
   // applied by its token holder; a host for a task tree started from plain code.
-  void post_wake(ActorCell* host, StrandWake w) noexcept;
-  void drop_wake(StrandWake& w) noexcept;
+  // Static: a wake may come from a Deferred resolved after its syndicate is
+  // gone; the host's STOPPED flag (its cell outlives the core) drops it then
+  // without touching the core.
+  static void post_wake(ActorCell* host, StrandWake w) noexcept;
+  static void drop_wake(StrandWake& w) noexcept;
   ActorAddress create_task_host();
   // Hands an actor whose token the caller holds to the pool, or, once the pool
   // is stopped, runs it right here.

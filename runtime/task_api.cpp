@@ -43,7 +43,7 @@ TaskStrand& strand_here(const char* operation) {
 
 void post(TaskNode& n, WakeKind kind, std::exception_ptr error = nullptr) {
   auto* host = static_cast<ActorCell*>(n.host_.cell());
-  host->core()->post_wake(host, StrandWake{NodeRef(&n), 0, kind, std::move(error)});
+  runtime::SyndicateCore::post_wake(host, StrandWake{NodeRef(&n), 0, kind, std::move(error)});
 }
 
 // Resumes a waiting task from its settle listener (a fork or Deferred it waits on).

@@ -42,7 +42,7 @@ void TaskWaker::fire() noexcept {
   if (!host) return;
   auto* cell = static_cast<ActorCell*>(host.cell());
   // The waker fires once: its node reference travels in the wake.
-  cell->core()->post_wake(cell, StrandWake{std::move(node), seq, WakeKind::resume_waiting, nullptr});
+  SyndicateCore::post_wake(cell, StrandWake{std::move(node), seq, WakeKind::resume_waiting, nullptr});
 }
 
 TaskWaker waker_for(detail::TaskNode& n) { return TaskWaker{n.host_, detail::NodeRef(&n), n.wait_seq_}; }
@@ -67,7 +67,7 @@ void SyndicateCore::post_wake(ActorCell* host, StrandWake w) noexcept {
   e->control = control_strand_wake;
   if (host->mailbox().push(e)) {
     if (host->has_flag(detail::flag_stopped)) host->retain();  // see tell()
-    schedule(host);
+    host->core()->schedule(host);
   }
 }
 
@@ -168,7 +168,7 @@ void run_tree(Syndicate& syn, TaskNode& n, bool wait) {
     n.listeners_.store(waiter, std::memory_order_relaxed);
   }
   n.host_ = host;
-  core.post_wake(static_cast<runtime::ActorCell*>(host.cell()),
+  runtime::SyndicateCore::post_wake(static_cast<runtime::ActorCell*>(host.cell()),
                  runtime::StrandWake{NodeRef(&n), 0, runtime::WakeKind::activate, nullptr});
   if (waiter != nullptr) {
     // acquire: pairs with the release store in settled().

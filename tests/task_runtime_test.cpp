@@ -551,3 +551,13 @@ TEST_CASE("a parallel fork is aborted through its strand; its join sees the erro
   CHECK(task::run(syn, abort_parallel(cleaned)) == "stop there");
   CHECK(cleaned->load() == 1);
 }
+
+TEST_CASE("a Deferred resolved after its syndicate is gone drops the wake of the task that waited") {
+  task::Deferred<int> d;
+  {
+    Syndicate syn("deferred-late", SyndicateConfig{.workers = 2});
+    task::spawn(syn, [](task::Deferred<int> d) -> Task<int> { co_return co_await task::wait(d); }(d));
+    std::this_thread::sleep_for(10ms);  // let it wait; the shutdown tears it down either way
+  }
+  CHECK(d.resolve(5));  // nobody is left to wake: no crash, no leak (ASan)
+}
