@@ -252,15 +252,21 @@ void TaskStrand::step(TaskGroup& g) {
   while (!g.active.empty()) {
     TaskNode* t = g.active.front();
     if (t->group_ == &g) idle_erase(g, *t);
-    std::exception_ptr failure;
-    if (t->status_ != task::Status::finished && !t->running_) failure = drive(*t);
-    if (!g.active.empty() && g.active.front() == t) {
-      g.active.pop_front();
-      maybe_drop(*t);  // may free t; only `failure` is used below
-    }
+    const bool failed = t->status_ != task::Status::finished && !t->running_ && !drive(*t);
     // MAIN swallows failures (the fork keeps its result); a joined group
     // rethrows them to its driver.
-    if (failure && g.kind != TaskGroup::Kind::main) std::rethrow_exception(failure);
+    if (failed && g.kind != TaskGroup::Kind::main) {
+      std::exception_ptr error = t->error_;
+      if (!g.active.empty() && g.active.front() == t) {
+        g.active.pop_front();
+        maybe_drop(*t);
+      }
+      std::rethrow_exception(error);
+    }
+    if (!g.active.empty() && g.active.front() == t) {
+      g.active.pop_front();
+      maybe_drop(*t);  // may free t
+    }
   }
 }
 
@@ -274,11 +280,11 @@ void TaskStrand::resume_node(TaskNode& n, bool concluding) {
   n.concluding_ = false;
 }
 
-std::exception_ptr TaskStrand::drive(TaskNode& n) {
+bool TaskStrand::drive(TaskNode& n) {
   if (n.is_action()) {
     n.status_ = task::Status::finished;
     n.run_action();
-    return {};
+    return true;
   }
   if (n.joining_ != nullptr) {
     // Its join's group is stepped on its behalf (the reference's group loop:
@@ -288,18 +294,18 @@ std::exception_ptr TaskStrand::drive(TaskNode& n) {
     n.running_ = false;
     if (!over) {
       idle_add(*n.group_, n);
-      return {};
+      return true;
     }
   }
   resume_node(n, false);
   if (n.root_.done()) {
     finish_from_root(n);
-    return n.ok_ ? nullptr : n.error_;
+    return n.ok_;
   }
   // Suspended (or stopped by an awaitable that is not ensemble's: treated
   // the same, so the strand never spins on it).
   idle_add(*n.group_, n);
-  return {};
+  return true;
 }
 
 void TaskStrand::finish_from_root(TaskNode& n) noexcept {

@@ -145,7 +145,7 @@ class TaskStrand {
   void abandon(TaskNode& n, std::exception_ptr why) noexcept;
 
  private:
-  std::exception_ptr drive(TaskNode& n);
+  bool drive(TaskNode& n);  // false: it finished with a failure (n.error_)
   void resume_node(TaskNode& n, bool concluding);
   void finish_from_root(TaskNode& n) noexcept;
   void settle(TaskNode& n) noexcept;
