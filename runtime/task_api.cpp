@@ -123,6 +123,10 @@ void task_activate(TaskNode& n) {
   if (node_started(n)) return;
   TaskStrand& s = strand_here("task::fork");
   if (n.parallel_) {
+    // Any strand that joins a lazy parallel fork may start it: one wins.
+    // acq_rel: the winner's later writes (host_) are ordered after the claim;
+    // a loser sees the claim and leaves the fork alone.
+    if (n.start_claimed_.exchange(true, std::memory_order_acq_rel)) return;
     ActorAddress host = s.core()->create_task_host();
     n.host_ = host;  // published to the new strand by the wake's mailbox hand-off
     post(n, WakeKind::activate);
@@ -225,6 +229,7 @@ bool task_join_parallel(PromiseBase& p, std::coroutine_handle<> h, TaskNode& for
   w->waker = runtime::waker_for(me);
   me.stop_ = StopKind::suspended;
   me.resume_at_ = h;
+  me.waiting_for_ = &fork;  // the awaiter's reference keeps it alive while it waits
   // Push w on the fork's listener stack unless it is already settled.
   // acquire: if we read the marker, the fork's result is visible to us.
   SettleListener* head = fork.listeners_.load(std::memory_order_acquire);
@@ -240,7 +245,9 @@ bool task_join_parallel(PromiseBase& p, std::coroutine_handle<> h, TaskNode& for
   return true;
 }
 
-void task_join_parallel_done(PromiseBase&, TaskNode&) noexcept {}
+void task_join_parallel_done(PromiseBase& p, TaskNode&) noexcept {
+  if (p.node_ != nullptr) p.node_->waiting_for_ = nullptr;
+}
 
 bool task_emit(PromiseBase& from, std::coroutine_handle<> h, Payload&& message) {
   TaskNode* n = &from.running_node("task::send");

@@ -28,7 +28,9 @@ detail::TaskStrand& strand_of(ActorCell& a) {
   HandlerState& hs = side_of(a);
   if (hs.strand == nullptr) {
     if (hs.strand_closed) throw ActorStopped("the actor is stopping: no new tasks run on it");
-    hs.strand = new detail::TaskStrand(a.core(), &a, false);
+    // Made by the token holder, on first use (for a tree host: its first wake).
+    const bool tree = dynamic_cast<TaskTreeHost*>(a.object()) != nullptr;
+    hs.strand = new detail::TaskStrand(a.core(), &a, tree);
   }
   return *hs.strand;
 }
@@ -48,12 +50,9 @@ void TaskWaker::fire() noexcept {
 TaskWaker waker_for(detail::TaskNode& n) { return TaskWaker{n.host_, detail::NodeRef(&n), n.wait_seq_}; }
 
 ActorAddress SyndicateCore::create_task_host() {
-  ActorAddress address = start_actor(detail::make_actor_storage<TaskTreeHost>(), nullptr);
-  auto* cell = static_cast<ActorCell*>(address.cell());
-  // Nobody else knows the address yet, and nothing runs the host before the
-  // first wake is posted (whose mailbox push publishes this).
-  side_of(*cell).strand = new detail::TaskStrand(this, cell, true);
-  return address;
+  // Its strand is made by its token holder when the first wake arrives
+  // (strand_of), never here: a shutdown may already be stopping it.
+  return start_actor(detail::make_actor_storage<TaskTreeHost>(), nullptr);
 }
 
 void SyndicateCore::post_wake(ActorCell* host, StrandWake w) noexcept {
@@ -159,6 +158,9 @@ void run_tree(Syndicate& syn, TaskNode& n, bool wait) {
   }
   if (n.status_ == task::Status::finished) return;  // an empty task
   if (node_started(n)) task_error("task::run: this fork was started already; join it from its strand");
+  if (n.parallel_ && n.start_claimed_.exchange(true, std::memory_order_acq_rel)) {  // acq_rel: see task_activate
+    task_error("task::run: this fork was started already; join it from its strand");
+  }
   ActorAddress host = core.create_task_host();
   RunWaiter* waiter = nullptr;
   if (wait) {

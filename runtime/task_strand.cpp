@@ -286,6 +286,12 @@ bool TaskStrand::drive(TaskNode& n) {
     n.run_action();
     return true;
   }
+  if (n.waiting_for_ != nullptr && !node_finished(*n.waiting_for_)) {
+    // Resumed before what it waits for settled (a resume() from anyone is
+    // legal): it waits on, as the reference's join loop would.
+    idle_add(*n.group_, n);
+    return true;
+  }
   if (n.joining_ != nullptr) {
     // Its join's group is stepped on its behalf (the reference's group loop:
     // step, then suspend while members remain); it goes on once it is empty.
@@ -340,7 +346,7 @@ void TaskStrand::after_conclude(TaskNode& n) {
     // see its group empty.
     TaskGroup* g = n.group_;
     if (g != nullptr && g->kind != TaskGroup::Kind::main && !g->closing && g->active.empty() &&
-        g->idle_count == 0) {
+        g->idle_count == 0 && (g->kind == TaskGroup::Kind::loop || g->driver->joining_ == g)) {
       wake_drivers(g);
       drain();
     }
@@ -363,9 +369,15 @@ void TaskStrand::conclude_abort(TaskNode& n, std::exception_ptr error) {
   if (n.joining_ != nullptr) {
     // Aborted while joining: the group's members are aborted first, then the
     // error is thrown at the join (the reference's group() catch block).
+    // Meanwhile the joiner counts as running, so a drain that those aborts
+    // start does not drive it (or abort it) behind our back.
     TaskGroup* g = std::exchange(n.joining_, nullptr);
+    n.running_ = true;
     abort_members(*g, error);
+    n.running_ = false;
+    if (n.status_ == task::Status::finished || !n.root_) return;
   }
+  n.waiting_for_ = nullptr;
   n.inject_ = std::move(error);
   resume_node(n, true);
   n.inject_ = nullptr;  // not taken: the awaiter that resumed ignores aborts
@@ -375,6 +387,7 @@ void TaskStrand::conclude_abort(TaskNode& n, std::exception_ptr error) {
 
 void TaskStrand::conclude_exit(TaskNode& n, void (*store)(TaskNode&, void*), void* value) {
   if (n.status_ == task::Status::finished || n.running_) return;
+  n.waiting_for_ = nullptr;
   if (n.root_) {
     // Unwind running only destructors: destroying the frames does exactly that.
     auto root = std::exchange(n.root_, {});
@@ -398,6 +411,8 @@ void TaskStrand::conclude_exit(TaskNode& n, void (*store)(TaskNode&, void*), voi
 
 void TaskStrand::abandon(TaskNode& n, std::exception_ptr why) noexcept {
   if (n.status_ == task::Status::finished) return;
+  n.waiting_for_ = nullptr;
+  n.joining_ = nullptr;
   if (n.root_) {
     auto root = std::exchange(n.root_, {});
     n.resume_at_ = {};
@@ -472,11 +487,16 @@ void TaskStrand::close_group(TaskGroup* g) noexcept {
   // Members left behind (the group failed, or its driver was destroyed) go
   // dormant in MAIN: only a resume or a join brings them back, and a teardown
   // finds them there.
+  // Their pending wake-ups (a timer, a reply) go stale, as in the reference,
+  // where they stay in the dead group for good.
   while (!g->active.empty()) {
     TaskNode* n = g->active.pop_front();
     if (n->group_ == g) {
       n->group_ = &main_;
-      if (n->status_ != task::Status::finished) idle_add(main_, *n);
+      if (n->status_ != task::Status::finished) {
+        ++n->wait_seq_;
+        idle_add(main_, *n);
+      }
     }
     maybe_drop(*n);
   }
@@ -484,6 +504,7 @@ void TaskStrand::close_group(TaskGroup* g) noexcept {
     TaskNode* n = g->idle_head;
     idle_erase(*g, *n);
     n->group_ = &main_;
+    ++n->wait_seq_;
     idle_add(main_, *n);
   }
   if (g->embedded) {

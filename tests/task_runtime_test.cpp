@@ -561,3 +561,108 @@ TEST_CASE("a Deferred resolved after its syndicate is gone drops the wake of the
   }
   CHECK(d.resolve(5));  // nobody is left to wake: no crash, no leak (ASan)
 }
+
+// --- regressions found in review -------------------------------------------------
+
+namespace {
+Task<int> sleeps_long() {
+  co_await task::sleep(60s);
+  co_return 1;
+}
+
+Task<int> joins_a_sleeper() {
+  auto f = co_await task::fork(sleeps_long());
+  try {
+    co_return co_await f.join();
+  } catch (const std::runtime_error&) {
+    co_return -1;  // the abort reached us at the join, after the sleeper was aborted
+  }
+}
+
+// Keeps a joiner and aborts it from a plain handler: the abort does not start
+// inside a drain, so draining the sleeper's abort must not drive the joiner.
+struct AbortsFromHandler : ensemble::Actor {
+  task::Fork<int> joiner;
+  std::string process(Message& m) {
+    if (m.get<int>() == 0) {
+      joiner = task::fork(joins_a_sleeper());
+      task::main([](task::Fork<int> j) -> Task<void> { co_await j; }(joiner));  // starts it here
+      return "started";
+    }
+    joiner.abort(std::runtime_error("kill"));
+    return joiner.finished() && joiner.ok() ? std::to_string(joiner.value()) : "unfinished";
+  }
+};
+}  // namespace
+
+TEST_CASE("aborting a task blocked in a join from outside any task (a plain handler)") {
+  Syndicate syn("abort-joiner", SyndicateConfig{.workers = 2});
+  auto a = syn.create_actor<AbortsFromHandler>();
+  CHECK(syn.ask(a, 0, 5s).get().get<std::string>() == "started");
+  CHECK(syn.ask(a, 1, 5s).get().get<std::string>() == "-1");
+}
+
+namespace {
+Task<int> slow_five() {
+  co_await task::sleep(100ms);
+  co_return 5;
+}
+Task<int> joins(task::Fork<int> p) { co_return co_await p.join(); }
+Task<int> resume_early() {
+  auto p = co_await task::fork(slow_five(), {.parallel = true});
+  auto j = co_await task::fork(joins(p));
+  co_await task::sleep(10ms);
+  j.resume();  // legal at any time: the joiner must go on waiting
+  co_return co_await j.join();
+}
+
+std::atomic<int> shared_runs{0};
+Task<int> counted() {
+  shared_runs.fetch_add(1);
+  co_await task::sleep(1ms);
+  co_return 1;
+}
+Task<void> join_when(task::Fork<int> p, task::Deferred<void> go) {
+  co_await task::wait(go);
+  (void)co_await p.join();
+}
+
+Task<void> member_sleeps(std::atomic<int>* woke) {
+  co_await task::sleep(30ms);
+  woke->fetch_add(1);
+}
+Task<void> abort_a_loop(std::atomic<int>* woke) {
+  auto l = co_await task::fork(task::loop(member_sleeps(woke), [](task::Never) { return task::none(); }));
+  co_await task::sleep(5ms);
+  l.abort(std::runtime_error("stop"));
+  co_await task::sleep(60ms);  // past the member's timer
+}
+}  // namespace
+
+TEST_CASE("a task joining a parallel fork and resumed early waits on") {
+  Syndicate syn("resume-early", SyndicateConfig{.workers = 2});
+  CHECK(task::run(syn, resume_early()) == 5);
+}
+
+TEST_CASE("two trees joining one lazy parallel fork start it once") {
+  Syndicate syn("start-once", SyndicateConfig{.workers = 2});
+  for (int round = 0; round < static_cast<int>(scaled(100)); ++round) {
+    shared_runs = 0;
+    auto p = task::fork(counted(), {.parallel = true});
+    task::Deferred<void> go;
+    std::thread a([&] { task::run(syn, join_when(p, go)); });
+    std::thread b([&] { task::run(syn, join_when(p, go)); });
+    std::this_thread::sleep_for(1ms);
+    go.resolve();
+    a.join();
+    b.join();
+    CHECK(shared_runs.load() == 1);
+  }
+}
+
+TEST_CASE("members of an aborted loop stay dormant: their timers no longer resume them") {
+  Syndicate syn("dormant", SyndicateConfig{.workers = 2});
+  std::atomic<int> woke{0};
+  task::run(syn, abort_a_loop(&woke));
+  CHECK(woke.load() == 0);
+}

@@ -108,7 +108,10 @@ struct TaskNode {
   // threads post wake-ups to it) and the strand itself ([strand] only).
   ActorAddress host_;
   TaskStrand* strand_ = nullptr;
-  TaskGroup* joining_ = nullptr;  // [strand] the group it waits for in a join (stepped on its behalf)
+  TaskGroup* joining_ = nullptr;      // [strand] the group it waits for in a join (stepped on its behalf)
+  TaskNode* waiting_for_ = nullptr;   // [strand] a node settling elsewhere that it waits for: a resume
+                                      // before that settles parks it again
+  std::atomic<bool> start_claimed_{false};  // a parallel node: the one start (any strand may try)
   bool concluding_ = false;  // [strand] being aborted: messages it sends are dropped
 
   // [strand] scheduling
@@ -144,7 +147,9 @@ inline bool node_finished(const TaskNode& n) noexcept {
   return n.status_ == task::Status::finished;
 }
 inline bool node_started(const TaskNode& n) noexcept {
-  return n.parallel_ ? static_cast<bool>(n.host_) : n.status_ != task::Status::idle;
+  // acquire: pairs with the claim in task_activate (a parallel node may be
+  // started by any strand that joins it).
+  return n.parallel_ ? n.start_claimed_.load(std::memory_order_acquire) : n.status_ != task::Status::idle;
 }
 inline task::Status node_status(const TaskNode& n) noexcept {
   if (node_finished(n)) return task::Status::finished;

@@ -72,6 +72,8 @@ void task_abort(TaskNode& n, std::exception_ptr error) noexcept;
 void task_exit(TaskNode& n, void (*store)(TaskNode&, void*), void* value) noexcept;
 bool task_suspend_here(PromiseBase& p, std::coroutine_handle<> h);
 void task_current_check(PromiseBase& p, const char* operation);
+// Suspends the task until `fork` (a parallel fork, a Deferred, a fork waited
+// on) settles; a resume before that parks it again.
 bool task_join_parallel(PromiseBase& p, std::coroutine_handle<> h, TaskNode& fork);
 void task_join_parallel_done(PromiseBase& p, TaskNode& fork) noexcept;
 [[noreturn]] void task_error(const std::string& what);
@@ -220,6 +222,7 @@ class JoinAwaiter {
   T await_resume() {
     if (p_ != nullptr) {
       if (listening_) {
+        task_join_parallel_done(*p_, *fork_);
         p_->take_injected();
       } else {
         join_end(*p_, g_);

@@ -85,8 +85,8 @@ struct WaitNode {
     return task_join_parallel(h.promise(), h, *node);
   }
   T await_resume() {
-    p->take_injected();
     task_join_parallel_done(*p, *node);
+    p->take_injected();
     if (external) {
       auto& d = static_cast<DeferredNode<T>&>(*node);
       if (!d.settled()) task_error("task::wait: resumed before the awaited value settled");
