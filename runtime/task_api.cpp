@@ -168,16 +168,7 @@ void task_abort(TaskNode& n, std::exception_ptr error) noexcept {
   if (!error) error = std::make_exception_ptr(SyndicateError("task aborted"));
   if (!n.host_) {
     // Never started: it fails without running.
-    if (n.status_ == task::Status::idle && n.root_) {
-      auto root = std::exchange(n.root_, {});
-      n.resume_at_ = {};
-      n.root_promise_ = nullptr;
-      root.destroy();
-      n.ok_ = false;
-      n.error_ = std::move(error);
-      n.status_ = task::Status::finished;
-      fire_listeners(n);
-    }
+    if (n.status_ == task::Status::idle && n.root_) finish_unstarted(n, false, std::move(error));
     return;
   }
   if (TaskStrand* s = owning_strand(n)) {
@@ -190,16 +181,9 @@ void task_abort(TaskNode& n, std::exception_ptr error) noexcept {
 void task_exit(TaskNode& n, void (*store)(TaskNode&, void*), void* value) noexcept {
   if (!n.host_) {
     if (n.status_ == task::Status::idle) {
-      if (n.root_) {
-        auto root = std::exchange(n.root_, {});
-        n.resume_at_ = {};
-        n.root_promise_ = nullptr;
-        root.destroy();
-      }
+      destroy_frames(n);
       if (store != nullptr) store(n, value);
-      n.ok_ = true;
-      n.status_ = task::Status::finished;
-      fire_listeners(n);
+      finish_unstarted(n, true, nullptr);
     }
     return;
   }

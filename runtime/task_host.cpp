@@ -76,16 +76,8 @@ void SyndicateCore::drop_wake(StrandWake& w) noexcept {
   // fails, so that whoever waits for it (task::run, a join) hears of it.
   detail::TaskNode& n = *w.node;
   if (n.status_ != task::Status::idle) return;
-  if (n.root_) {
-    auto root = std::exchange(n.root_, {});
-    n.resume_at_ = {};
-    n.root_promise_ = nullptr;
-    root.destroy();
-  }
-  n.ok_ = false;
-  n.error_ = std::make_exception_ptr(ActorStopped("task not started: the syndicate is shutting down"));
-  n.status_ = task::Status::finished;
-  detail::fire_listeners(n);
+  detail::finish_unstarted(n, false,
+                           std::make_exception_ptr(ActorStopped("task not started: the syndicate is shutting down")));
 }
 
 void SyndicateCore::apply_wake(ActorCell* a, Envelope* env) {

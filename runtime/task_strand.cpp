@@ -96,6 +96,24 @@ void fire_listeners(TaskNode& n) noexcept {
   }
 }
 
+void destroy_frames(TaskNode& n) noexcept {
+  if (!n.root_) return;
+  auto root = std::exchange(n.root_, {});
+  n.resume_at_ = {};
+  n.root_promise_ = nullptr;
+  const bool was_running = std::exchange(n.running_, true);
+  root.destroy();
+  n.running_ = was_running;
+}
+
+void finish_unstarted(TaskNode& n, bool ok, std::exception_ptr error) noexcept {
+  destroy_frames(n);
+  n.ok_ = ok;
+  n.error_ = std::move(error);
+  n.status_ = task::Status::finished;
+  fire_listeners(n);
+}
+
 TaskStrand::TaskStrand(runtime::SyndicateCore* core, runtime::ActorCell* host, bool tree) noexcept
     : core_(core), host_(host), tree_(tree) {
   main_.kind = TaskGroup::Kind::main;
@@ -323,10 +341,7 @@ void TaskStrand::finish_from_root(TaskNode& n) noexcept {
     n.harvest();
     n.ok_ = true;
   }
-  auto root = std::exchange(n.root_, {});
-  n.resume_at_ = {};
-  n.root_promise_ = nullptr;
-  root.destroy();
+  destroy_frames(n);
   settle(n);
 }
 
@@ -388,23 +403,14 @@ void TaskStrand::conclude_abort(TaskNode& n, std::exception_ptr error) {
 void TaskStrand::conclude_exit(TaskNode& n, void (*store)(TaskNode&, void*), void* value) {
   if (n.status_ == task::Status::finished || n.running_) return;
   n.waiting_for_ = nullptr;
-  if (n.root_) {
-    // Unwind running only destructors: destroying the frames does exactly that.
-    auto root = std::exchange(n.root_, {});
-    n.resume_at_ = {};
-    n.root_promise_ = nullptr;
-    n.running_ = true;
-    root.destroy();
-    n.running_ = false;
-  }
+  destroy_frames(n);  // unwinds running only destructors: C++'s finally
   if (store != nullptr) store(n, value);
-  n.ok_ = true;
-  n.error_ = nullptr;
   if (n.status_ == task::Status::idle) {
-    n.status_ = task::Status::finished;
-    fire_listeners(n);
+    finish_unstarted(n, true, nullptr);
     return;
   }
+  n.ok_ = true;
+  n.error_ = nullptr;
   settle(n);
   after_conclude(n);
 }
@@ -413,21 +419,13 @@ void TaskStrand::abandon(TaskNode& n, std::exception_ptr why) noexcept {
   if (n.status_ == task::Status::finished) return;
   n.waiting_for_ = nullptr;
   n.joining_ = nullptr;
-  if (n.root_) {
-    auto root = std::exchange(n.root_, {});
-    n.resume_at_ = {};
-    n.root_promise_ = nullptr;
-    n.running_ = true;
-    root.destroy();
-    n.running_ = false;
-  }
-  n.ok_ = false;
-  n.error_ = std::move(why);
   if (n.status_ == task::Status::idle) {
-    n.status_ = task::Status::finished;
-    fire_listeners(n);
+    finish_unstarted(n, false, std::move(why));
     return;
   }
+  destroy_frames(n);
+  n.ok_ = false;
+  n.error_ = std::move(why);
   settle(n);
 }
 

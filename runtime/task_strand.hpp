@@ -172,5 +172,11 @@ class TaskStrand {
 
 // Fires the node's settle listeners (once). Any thread.
 void fire_listeners(TaskNode& n) noexcept;
+// Destroys the node's frames, if it still has them: only destructors run
+// (while they do, the node counts as running, so nothing drives or aborts it).
+void destroy_frames(TaskNode& n) noexcept;
+// Finishes a node that never started (no strand): frames gone, result set,
+// waiters told. Any thread that owns the node (nobody else can run it).
+void finish_unstarted(TaskNode& n, bool ok, std::exception_ptr error) noexcept;
 
 }  // namespace ensemble::detail
