@@ -226,7 +226,9 @@ void TaskStrand::wake_drivers(TaskGroup* g) {
   while (g->kind != TaskGroup::Kind::main) {
     TaskNode* d = g->driver;
     TaskGroup* parent = d->group_;
-    if (parent == nullptr || !d->in_idle_) break;
+    // A driver being aborted is running (its catch blocks): queueing it too
+    // would leave an entry that resumes it later at some other suspension point.
+    if (parent == nullptr || !d->in_idle_ || d->running_) break;
     idle_erase(*parent, *d);
     hold(*d);
     parent->active.push_back(d);

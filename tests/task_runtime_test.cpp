@@ -666,3 +666,32 @@ TEST_CASE("members of an aborted loop stay dormant: their timers no longer resum
   task::run(syn, abort_a_loop(&woke));
   CHECK(woke.load() == 0);
 }
+
+namespace {
+Task<int> catches_then_sleeps(Log* log) {
+  auto f = co_await task::fork(sleeps_long());
+  try {
+    co_return co_await f.join();
+  } catch (const std::runtime_error&) {
+    log->push_back("joiner caught");
+  }
+  co_await task::sleep(100ms);  // no leftover queue entry may cut this short
+  log->push_back("joiner woke");
+  co_return 2;
+}
+Task<int> abort_joiner_from_sibling(Log* log) {
+  auto j = co_await task::fork(catches_then_sleeps(log));
+  co_await task::sleep(5ms);
+  j.abort(std::runtime_error("kill"));
+  co_await task::sleep(30ms);
+  log->push_back("sibling");
+  co_return co_await j.join();
+}
+}  // namespace
+
+TEST_CASE("a joiner aborted by a sibling sleeps for as long as it asked afterwards") {
+  Syndicate syn("abort-joiner-sibling", SyndicateConfig{.workers = 2});
+  Log log;
+  CHECK(task::run(syn, abort_joiner_from_sibling(&log)) == 2);
+  CHECK(log == Log{"joiner caught", "sibling", "joiner woke"});
+}
