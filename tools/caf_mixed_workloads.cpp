@@ -6,6 +6,8 @@
 // run() builds its own actor_system with CAF's default work-stealing
 // scheduler and `workers` threads; the system's destructor, which waits for
 // every actor to finish, is part of the measured time.
+#include <malloc.h>
+
 #include <chrono>
 #include <cstdint>
 #include <stdexcept>
@@ -152,6 +154,7 @@ std::uint64_t idle_actors(std::int64_t n, std::size_t workers) {
   check_workers(sys, workers);
   std::vector<caf::actor> actors;
   actors.reserve(static_cast<std::size_t>(n));  // not resident until filled
+  malloc_trim(0);  // as on the ensemble side: earlier repetitions' memory goes back first
   const auto before = mixed_detail::resident_bytes();
   for (std::int64_t i = 0; i < n; ++i)
     actors.push_back(sys.spawn([](caf::event_based_actor*) -> caf::behavior { return {[](int) {}}; }));

@@ -5,6 +5,7 @@
 // system's is on the CAF side.
 #include "tools/mixed_workloads.hpp"
 
+#include <malloc.h>
 #include <unistd.h>
 
 #include <cstdio>
@@ -206,6 +207,10 @@ std::uint64_t idle_actors(std::int64_t n, std::size_t workers) {
   Syndicate syn("idle", {.workers = workers});
   std::vector<ActorAddress> actors;
   actors.reserve(static_cast<std::size_t>(n));  // not resident until filled
+  // An earlier repetition's actors were freed into malloc's lists, where this
+  // one would find them without growing the resident set: hand them back to
+  // the system first, so that the difference measures these actors.
+  malloc_trim(0);
   const auto before = mixed_detail::resident_bytes();
   for (std::int64_t i = 0; i < n; ++i) actors.push_back(syn.create_actor<Idle>());
   const auto after = mixed_detail::resident_bytes();
