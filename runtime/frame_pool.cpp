@@ -25,7 +25,13 @@ namespace {
 
 constexpr std::size_t class_bytes = 64;
 constexpr std::size_t class_count = 16;       // classes of 64 .. 1024 bytes
-constexpr std::size_t max_cached_per_class = 4096;
+// Each class keeps at most 4 MiB of free blocks per thread (65536 blocks of
+// 64 bytes, 4096 of 1 KiB): a task tree that has 10^5 forks alive at once
+// (fork them all, then join) finds its blocks here the next time instead of
+// in malloc, which is what the bound of 4096 blocks per class cost it
+// (docs/performance.md). The memory is retained either way (glibc keeps
+// freed blocks too); the cap only bounds how much one thread can hoard.
+constexpr std::size_t max_cached_bytes_per_class = std::size_t{4} << 20;
 
 struct FreeBlock {
   FreeBlock* next;
@@ -91,7 +97,7 @@ void pooled_free(void* p, std::size_t size) noexcept {
   if (p == nullptr) return;
   std::size_t c = class_of(size);
   if (!pooling || size == 0 || c >= class_count || cache.gone ||
-      cache.count[c] >= max_cached_per_class) {
+      cache.count[c] >= max_cached_bytes_per_class / ((c + 1) * class_bytes)) {
     ::operator delete(p);
     return;
   }
