@@ -25,13 +25,14 @@ namespace {
 
 constexpr std::size_t class_bytes = 64;
 constexpr std::size_t class_count = 16;       // classes of 64 .. 1024 bytes
-// Each class keeps at most 4 MiB of free blocks per thread (65536 blocks of
-// 64 bytes, 4096 of 1 KiB): a task tree that has 10^5 forks alive at once
-// (fork them all, then join) finds its blocks here the next time instead of
-// in malloc, which is what the bound of 4096 blocks per class cost it
-// (docs/performance.md). The memory is retained either way (glibc keeps
-// freed blocks too); the cap only bounds how much one thread can hoard.
-constexpr std::size_t max_cached_bytes_per_class = std::size_t{4} << 20;
+// Each class keeps at most 32 MiB of free blocks per thread (174762 blocks of
+// 192 bytes, a task node): a task tree that has 10^5 forks alive at once
+// (fork them all, then join) finds its nodes and frames here the next time
+// instead of in malloc, which is what a bound of 4096 blocks per class cost
+// it (docs/performance.md). A thread can only cache what it once had
+// allocated or was handed (glibc would keep most of it too); the cap bounds
+// what a thread that frees more than it allocates can hoard.
+constexpr std::size_t max_cached_bytes_per_class = std::size_t{32} << 20;
 
 struct FreeBlock {
   FreeBlock* next;

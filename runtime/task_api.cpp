@@ -88,6 +88,7 @@ TaskNode::~TaskNode() {
     }
   }
   if (root_) root_.destroy();  // a fork that never ran
+  delete[] name_;
 }
 
 TaskNode& PromiseBase::running_node(const char* operation) const {

@@ -20,6 +20,7 @@
 #include <exception>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 
 #include <ensemble/address.hpp>
@@ -90,9 +91,10 @@ struct TaskNode {
   virtual void run_action() {}
   bool is_action() const noexcept { return action_; }
 
+  // Laid out so that a ValueNode<int64> fits a 192-byte pool block: the
+  // small fields first, packed.
   std::atomic<std::uint32_t> refs_{1};
-  std::uint64_t id_ = 0;
-  std::string name_;
+  std::uint32_t queued_ = 0;                  // [strand] entries for it in active queues (the reference allows repeats)
   task::Status status_ = task::Status::idle;  // [strand]
   bool ok_ = false;                           // [strand] valid once finished
   bool action_ = false;                       // an ActionNode (runtime)
@@ -100,9 +102,15 @@ struct TaskNode {
   bool parallel_ = false;                     // runs on a strand of its own
   bool running_ = false;                      // [strand] its frames are on the stack now
   StopKind stop_ = StopKind::none;            // [strand]
+  bool concluding_ = false;                   // [strand] being aborted: messages it sends are dropped
+  bool in_idle_ = false;                      // [strand]
+  bool held_ = false;                         // [strand] the strand holds a reference (while live or queued)
+  std::atomic<bool> start_claimed_{false};    // a parallel node: the one start (any strand may try)
+  std::uint64_t id_ = 0;
+  std::uint64_t wait_seq_ = 0;                // [strand] bumped at every resume: stale wake-ups carry an older value
+  char* name_ = nullptr;                      // owned; set only for named forks
   std::exception_ptr error_;                  // [strand] the failure, once finished
   std::exception_ptr inject_;                 // [strand] thrown at the suspension point (abort)
-  std::uint64_t wait_seq_ = 0;                // [strand] bumped at every resume: stale wake-ups carry an older value
 
   // The strand's host actor (set once, when the node is activated; other
   // threads post wake-ups to it) and the strand itself ([strand] only).
@@ -111,14 +119,9 @@ struct TaskNode {
   TaskGroup* joining_ = nullptr;      // [strand] the group it waits for in a join (stepped on its behalf)
   TaskNode* waiting_for_ = nullptr;   // [strand] a node settling elsewhere that it waits for: a resume
                                       // before that settles parks it again
-  std::atomic<bool> start_claimed_{false};  // a parallel node: the one start (any strand may try)
-  bool concluding_ = false;  // [strand] being aborted: messages it sends are dropped
 
   // [strand] scheduling
   TaskGroup* group_ = nullptr;
-  bool in_idle_ = false;
-  std::uint32_t queued_ = 0;  // entries for it in active queues (the reference allows repeats)
-  bool held_ = false;         // the strand holds a reference (while live or queued)
   TaskNode* idle_prev_ = nullptr;
   TaskNode* idle_next_ = nullptr;
   TaskNode* live_prev_ = nullptr;  // the strand's unfinished nodes, oldest first
@@ -146,6 +149,9 @@ inline bool node_finished(const TaskNode& n) noexcept {
   }
   return n.status_ == task::Status::finished;
 }
+inline std::string_view node_name(const TaskNode& n) noexcept {
+  return n.name_ != nullptr ? std::string_view(n.name_) : std::string_view();
+}
 inline bool node_started(const TaskNode& n) noexcept {
   // acquire: pairs with the claim in task_activate (a parallel node may be
   // started by any strand that joins it).
@@ -156,14 +162,15 @@ inline task::Status node_status(const TaskNode& n) noexcept {
   return node_started(n) ? task::Status::active : task::Status::idle;
 }
 
+template <class T>
+class PromiseValue;
+
 // A node whose root is a Task<T, M>: keeps the value once the frame is gone.
 template <class T>
 struct ValueNode final : TaskNode {
-  std::optional<T>* source_ = nullptr;  // the root promise's slot, while the frame lives
   std::optional<T> value_;
   void harvest() noexcept override {
-    if (source_ != nullptr) value_ = std::move(*source_);
-    source_ = nullptr;
+    if (root_promise_ != nullptr) value_ = std::move(static_cast<PromiseValue<T>*>(root_promise_)->value_);
   }
 };
 

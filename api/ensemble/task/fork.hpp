@@ -84,7 +84,11 @@ NodeRef make_node(Task<T, M>&& t, std::string_view name, bool parallel, bool det
   auto* n = new ValueNode<T>();
   NodeRef ref(n, /*adopt=*/true);
   n->id_ = next_task_id();
-  if (!name.empty()) n->name_ = name;
+  if (!name.empty()) {
+    n->name_ = new char[name.size() + 1];
+    name.copy(n->name_, name.size());
+    n->name_[name.size()] = '\0';
+  }
   n->parallel_ = parallel;
   n->detached_ = detached;
   auto h = t.release();
@@ -93,7 +97,6 @@ NodeRef make_node(Task<T, M>&& t, std::string_view name, bool parallel, bool det
     n->resume_at_ = h;
     n->root_promise_ = &h.promise();
     h.promise().node_ = n;
-    if constexpr (!std::is_void_v<T>) n->source_ = &h.promise().value_;
   } else {
     // An empty task (task::none()) is finished from the start.
     n->status_ = task::Status::finished;
@@ -302,7 +305,7 @@ class Fork {
   explicit Fork(detail::NodeRef n) noexcept : node_(std::move(n)) {}
 
   std::uint64_t id() const noexcept { return node_->id_; }
-  const std::string& name() const noexcept { return node_->name_; }
+  std::string_view name() const noexcept { return detail::node_name(*node_); }
   Status status() const noexcept { return detail::node_status(*node_); }
   bool finished() const noexcept { return status() == Status::finished; }
   // Valid once finished: whether it succeeded, its value, its error.
