@@ -14,6 +14,8 @@
 
 #include <ensemble/ensemble.hpp>
 
+#include "bench/task_workloads.hpp"
+
 #ifdef ENSEMBLE_BENCH_HAVE_TBB
 #include <oneapi/tbb/task_arena.h>
 #include <oneapi/tbb/task_group.h>
@@ -34,16 +36,9 @@ void check(bool ok, const char* what) {
 
 // --- fork + join, one task at a time ---------------------------------------
 
-Task<std::int64_t> leaf(std::int64_t i) { co_return i; }
-
-Task<std::int64_t> fork_join_each(std::int64_t n) {
-  std::int64_t sum = 0;
-  for (std::int64_t i = 0; i < n; ++i) {
-    auto f = co_await task::fork(leaf(i));
-    sum += co_await f.join();
-  }
-  co_return sum;
-}
+using task_workloads::fork_join_each;
+using task_workloads::leaf;
+using task_workloads::skynet;
 
 Task<std::int64_t> fork_all_then_join(std::int64_t n) {
   std::vector<task::Fork<std::int64_t>> forks;
@@ -71,16 +66,6 @@ void BM_Task_ForkAllThenJoin(benchmark::State& state) {
 BENCHMARK(BM_Task_ForkAllThenJoin)->Arg(100000)->Unit(benchmark::kMillisecond)->UseRealTime();
 
 // --- skynet: 10^6 leaves, each node forks 10 children and sums them -----------
-
-Task<std::int64_t> skynet(std::int64_t first, std::int64_t size) {
-  if (size == 1) co_return first;
-  const std::int64_t step = size / 10;
-  std::array<task::Fork<std::int64_t>, 10> kids;
-  for (int i = 0; i < 10; ++i) kids[static_cast<std::size_t>(i)] = co_await task::fork(skynet(first + i * step, step));
-  std::int64_t total = 0;
-  for (auto& k : kids) total += co_await k.join();
-  co_return total;
-}
 
 // The same tree with its ten top subtrees as parallel forks (a strand each).
 Task<std::int64_t> skynet_parallel_top(std::int64_t size) {
