@@ -147,7 +147,7 @@ void SyndicateCore::nudge(ActorCell* a, bool run_here) {
   bool ours = a->mailbox().try_acquire_idle();
   if (!ours) {
     Envelope* e = new_envelope(Message{});
-    e->control = 1;
+    e->control = control_stop_nudge;
     ours = a->mailbox().push(e);
   }
   if (!ours) return;

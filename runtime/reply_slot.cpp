@@ -11,6 +11,7 @@ namespace ensemble::runtime {
 ReplySlot::ReplySlot(SyndicateCore* core, std::uint64_t id, TaskWaker waiter) noexcept
     : Cell(detail::CellKind::reply, core, id), waiter_(std::move(waiter)) {
   timer_.slot = this;
+  wake_envelope_.slot = this;
 }
 
 bool ReplySlot::finish(State outcome) noexcept {
@@ -23,7 +24,8 @@ bool ReplySlot::finish(State outcome) noexcept {
 
 void ReplySlot::wake() noexcept {
   if (waiter_) {
-    waiter_.fire();
+    retain();  // the queued wake envelope's reference, dropped when it is applied or bounced
+    if (!SyndicateCore::post_envelope(static_cast<ActorCell*>(waiter_.host.cell()), &wake_envelope_)) release();
     return;
   }
   // release: pairs with the acquire load in wait(); the waiter sees result_.

@@ -26,6 +26,7 @@
 #include <ensemble/detail/cell.hpp>
 #include <ensemble/message.hpp>
 
+#include "runtime/envelope.hpp"
 #include "runtime/task_host.hpp"
 #include "runtime/timer_service.hpp"
 
@@ -62,6 +63,15 @@ class ReplySlot final : public detail::Cell {
   // The reply, or the matching exception.
   Payload take(const ActorAddress& target, std::chrono::nanoseconds timeout);
 
+  // The envelope that wakes the asking task: part of the slot, so a reply
+  // allocates no wake envelope. Pushed at most once (only the winner of
+  // finish() wakes); it holds a reference to the slot while queued.
+  struct WakeEnvelope final : Envelope {
+    ReplySlot* slot = nullptr;
+    WakeEnvelope() noexcept : Envelope(Message{}) { control = control_slot_wake; }
+  };
+  const TaskWaker& waiter() const noexcept { return waiter_; }
+
  private:
   struct Timer final : TimerService::Timer {
     ReplySlot* slot = nullptr;
@@ -78,6 +88,7 @@ class ReplySlot final : public detail::Cell {
   std::string failure_;
   TaskWaker waiter_;  // the asking task, or empty (a blocking get())
   Timer timer_;
+  WakeEnvelope wake_envelope_;
 };
 
 }  // namespace ensemble::runtime

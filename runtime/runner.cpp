@@ -85,8 +85,8 @@ RunOutcome SyndicateCore::run_actor(ActorCell* a) {
       }
       auto* env = static_cast<Envelope*>(node);
       if (env->control != 0) {
-        if (env->control != control_strand_wake) {
-          free_envelope(env);  // a stop nudge: the flag check at the loop's top acts on it
+        if (env->control == control_stop_nudge) {
+          free_envelope(env);  // the flag check at the loop's top acts on it
           continue;
         }
         apply_wake(a, env);
@@ -127,10 +127,10 @@ RunOutcome SyndicateCore::run_with_tasks(ActorCell* a, HandlerState& hs, std::si
       env = static_cast<Envelope*>(node);
     }
     if (env->control != 0) {
-      if (env->control == control_strand_wake) {
-        apply_wake(a, env);
-      } else {
+      if (env->control == control_stop_nudge) {
         free_envelope(env);
+      } else {
+        apply_wake(a, env);
       }
       continue;
     }
@@ -259,6 +259,10 @@ RunOutcome SyndicateCore::run_stopped(ActorCell* a) {
 }
 
 void SyndicateCore::bounce(ActorCell* a, Envelope* env) {
+  if (env->control == control_slot_wake) {
+    static_cast<ReplySlot::WakeEnvelope*>(env)->slot->release();  // not ours to free: it is part of the slot
+    return;
+  }
   if (env->control == control_strand_wake) {
     drop_wake(env->message.content().get<StrandWake>());
   } else if (env->control == 0) {

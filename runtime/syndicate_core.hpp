@@ -59,6 +59,9 @@ class SyndicateCore {
   // gone; the host's STOPPED flag (its cell outlives the core) drops it then
   // without touching the core.
   static void post_wake(ActorCell* host, StrandWake w) noexcept;
+  // Pushes a ready-made control envelope to `host` by the same protocol;
+  // false (nothing pushed) when the host has stopped.
+  static bool post_envelope(ActorCell* host, Envelope* e) noexcept;
   static void drop_wake(StrandWake& w) noexcept;
   ActorAddress create_task_host();
   // Hands an actor whose token the caller holds to the pool, or, once the pool
@@ -108,6 +111,7 @@ class SyndicateCore {
   void start_handler_task(ActorCell* a, Envelope* env, detail::DispatchResult& r);
   void complete_handler_task(ActorCell* a, HandlerState& hs);
   void apply_wake(ActorCell* a, Envelope* env);
+  void resume_waiting(detail::TaskStrand& s, detail::TaskNode& n, std::uint64_t seq);
   void teardown_strand(ActorCell* a, HandlerState& hs) noexcept;
   void bounce_deferred(ActorCell* a, HandlerState& hs);
   void reply(ActorCell* a, const Message& request, Payload content);

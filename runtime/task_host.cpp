@@ -10,6 +10,7 @@
 #include <ensemble/task/run.hpp>
 
 #include "runtime/futex.hpp"
+#include "runtime/reply_slot.hpp"
 #include "runtime/side_state.hpp"
 #include "runtime/syndicate_core.hpp"
 
@@ -64,10 +65,16 @@ void SyndicateCore::post_wake(ActorCell* host, StrandWake w) noexcept {
   }
   Envelope* e = new_envelope(Message(Payload(std::move(w)), ActorAddress()));
   e->control = control_strand_wake;
+  post_envelope(host, e);
+}
+
+bool SyndicateCore::post_envelope(ActorCell* host, Envelope* e) noexcept {
+  if (host->has_flag(detail::flag_stopped)) return false;
   if (host->mailbox().push(e)) {
     if (host->has_flag(detail::flag_stopped)) host->retain();  // see tell()
     host->core()->schedule(host);
   }
+  return true;
 }
 
 void SyndicateCore::drop_wake(StrandWake& w) noexcept {
@@ -81,6 +88,15 @@ void SyndicateCore::drop_wake(StrandWake& w) noexcept {
 }
 
 void SyndicateCore::apply_wake(ActorCell* a, Envelope* env) {
+  if (env->control == control_slot_wake) {
+    // An ask's reply slot carries its own envelope (no allocation per reply).
+    ReplySlot* slot = static_cast<ReplySlot::WakeEnvelope*>(env)->slot;
+    const TaskWaker& w = slot->waiter();
+    HandlerState& hs = side_of(*a);
+    if (hs.strand != nullptr || !hs.strand_closed) resume_waiting(strand_of(*a), *w.node, w.seq);
+    slot->release();  // the queued envelope's reference
+    return;
+  }
   StrandWake w = std::move(env->message.content().get<StrandWake>());
   free_envelope(env);
   HandlerState& hs = side_of(*a);
@@ -92,10 +108,7 @@ void SyndicateCore::apply_wake(ActorCell* a, Envelope* env) {
   detail::TaskNode& n = *w.node;
   switch (w.kind) {
     case WakeKind::resume_waiting:
-      // Only if it still waits where it waited when the wake was issued.
-      if (n.strand_ == &s && n.status_ != task::Status::finished && n.wait_seq_ == w.seq && n.in_idle_) {
-        s.enqueue(n);
-      }
+      resume_waiting(s, n, w.seq);
       break;
     case WakeKind::resume:
       if (n.strand_ == &s && n.status_ != task::Status::finished) s.enqueue(n);
@@ -108,6 +121,13 @@ void SyndicateCore::apply_wake(ActorCell* a, Envelope* env) {
       break;
   }
   if (s.is_tree() && s.finished()) request_stop(a, "task tree finished", StopMode::silent);
+}
+
+void SyndicateCore::resume_waiting(detail::TaskStrand& s, detail::TaskNode& n, std::uint64_t seq) {
+  // Only if it still waits where it waited when the wake was issued.
+  if (n.strand_ == &s && n.status_ != task::Status::finished && n.wait_seq_ == seq && n.in_idle_) {
+    s.enqueue(n);
+  }
 }
 
 void SyndicateCore::teardown_strand(ActorCell*, HandlerState& hs) noexcept {

@@ -26,6 +26,7 @@ struct Envelope;
 // Envelope::control values.
 inline constexpr std::uint32_t control_stop_nudge = 1;
 inline constexpr std::uint32_t control_strand_wake = 2;
+inline constexpr std::uint32_t control_slot_wake = 3;  // an ask's reply slot wakes its task (reply_slot.hpp)
 
 enum class WakeKind : std::uint8_t {
   resume_waiting,  // a wait ended (timer, reply, settled fork): resume if still waiting on it
