@@ -4,9 +4,11 @@
 // fail with an exception, and may send messages of type M (task::Never, the
 // default, for none; Payload for any). It starts when it is awaited, forked
 // (task::fork) or handed to the runtime (task::run, task::spawn, an actor's
-// process()). Awaiting a Task transfers control symmetrically, so a long chain
-// of awaits that complete synchronously never grows the stack. Frames come
-// from the thread's frame pool, not from the global heap on every call.
+// process()). An awaited Task runs inline in its awaiter and, once it has
+// suspended, hands control back by symmetric transfer, so a long chain of
+// awaits that complete synchronously never grows the stack (run_inline).
+// Frames come from the thread's frame pool, not from the global heap on every
+// call.
 //
 //     ensemble::Task<int, std::string> worker(int n) {
 //       co_await ensemble::task::sleep(std::chrono::milliseconds(5));
