@@ -44,7 +44,7 @@ DeliveryResult Syndicate::tell(const ActorAddress& target, Message message) {
 
 AskOperation Syndicate::ask(const ActorAddress& target, Payload payload,
                             std::chrono::nanoseconds timeout) {
-  return AskOperation(core_.get(), target, std::move(payload), timeout, {});
+  return AskOperation(core_.get(), target, std::move(payload), timeout);
 }
 
 std::optional<Payload> Syndicate::receive(std::chrono::nanoseconds timeout) {
@@ -143,7 +143,7 @@ DeliveryResult Actor::tell(Payload payload, const ActorAddress& target) {
 AskOperation Actor::ask(Payload payload, const ActorAddress& target,
                         std::chrono::nanoseconds timeout) {
   require_started("ask");
-  return AskOperation(cell_->core(), target, std::move(payload), timeout, ActorAddress(cell_));
+  return AskOperation(cell_->core(), target, std::move(payload), timeout);
 }
 
 ActorAddress Actor::adopt_child(detail::ActorStorage storage) {

@@ -10,19 +10,17 @@ namespace ensemble {
 using runtime::ReplySlot;
 
 AskOperation::AskOperation(runtime::SyndicateCore* core, ActorAddress target, Payload request,
-                           std::chrono::nanoseconds timeout, ActorAddress on_behalf_of)
+                           std::chrono::nanoseconds timeout)
     : core_(core),
       target_(std::move(target)),
       request_(std::move(request)),
-      timeout_(timeout),
-      on_behalf_of_(std::move(on_behalf_of)) {}
+      timeout_(timeout) {}
 
 AskOperation::AskOperation(AskOperation&& other) noexcept
     : core_(other.core_),
       target_(std::move(other.target_)),
       request_(std::move(other.request_)),
       timeout_(other.timeout_),
-      on_behalf_of_(std::move(other.on_behalf_of_)),
       slot_(std::exchange(other.slot_, nullptr)),
       promise_(other.promise_) {}
 

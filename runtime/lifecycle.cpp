@@ -184,7 +184,6 @@ RunOutcome SyndicateCore::finish_stop(ActorCell* a) {
   } catch (...) {
     // post_stop runs during teardown; its failure cannot undo the stop.
   }
-
   StopMode mode;
   std::string reason;
   {

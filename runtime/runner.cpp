@@ -58,6 +58,26 @@ void lock_side(ActorCell& a) noexcept {
 
 void unlock_side(ActorCell& a) noexcept { a.clear_flag(detail::flag_side_lock); }
 
+// The next envelope of the mailbox, or null once the caller must return
+// `out`: the mailbox went idle (the token is given up: touch nothing after
+// this, another thread may stop and free the actor) or a push is in flight
+// (mailbox P4).
+inline Envelope* pop_or_release(Mailbox& box, RunOutcome& out) noexcept {
+  MailboxNode* node = box.pop();
+  if (node == nullptr) {
+    if (box.try_mark_idle()) {
+      out = RunOutcome::idle;
+      return nullptr;
+    }
+    node = box.pop();
+    if (node == nullptr) {
+      out = RunOutcome::yield;
+      return nullptr;
+    }
+  }
+  return static_cast<Envelope*>(node);
+}
+
 RunOutcome SyndicateCore::run_entry(void* self, ActorCell* a) {
   return static_cast<SyndicateCore*>(self)->run_actor(a);
 }
@@ -75,21 +95,11 @@ RunOutcome SyndicateCore::run_actor(ActorCell* a) {
     Mailbox& box = a->mailbox();
     for (; n < config_.messages_per_activation; ++n) {
       if (a->has_flag(detail::flag_stop_requested)) return begin_stop(a);
-      MailboxNode* node = box.pop();
-      if (node == nullptr) {
-        // Once the mailbox is idle the actor is no longer ours: another thread
-        // may take the token, stop it and free it. Touch nothing after this.
-        if (box.try_mark_idle()) return RunOutcome::idle;
-        node = box.pop();
-        if (node == nullptr) return RunOutcome::yield;  // a push is in flight (mailbox P4)
-      }
-      auto* env = static_cast<Envelope*>(node);
+      RunOutcome out;
+      Envelope* env = pop_or_release(box, out);
+      if (env == nullptr) return out;
       if (env->control != 0) {
-        if (env->control == control_stop_nudge) {
-          free_envelope(env);  // the flag check at the loop's top acts on it
-          continue;
-        }
-        apply_wake(a, env);
+        if (!handle_control(a, env)) continue;
       } else if (!handle(a, env)) {
         continue;
       }
@@ -118,20 +128,12 @@ RunOutcome SyndicateCore::run_with_tasks(ActorCell* a, HandlerState& hs, std::si
       if (hs.deferred_head == nullptr) hs.deferred_tail = nullptr;
       env = static_cast<Envelope*>(node);
     } else {
-      MailboxNode* node = box.pop();
-      if (node == nullptr) {
-        if (box.try_mark_idle()) return RunOutcome::idle;  // as in run_actor: touch nothing after
-        node = box.pop();
-        if (node == nullptr) return RunOutcome::yield;
-      }
-      env = static_cast<Envelope*>(node);
+      RunOutcome out;
+      env = pop_or_release(box, out);
+      if (env == nullptr) return out;
     }
     if (env->control != 0) {
-      if (env->control == control_stop_nudge) {
-        free_envelope(env);
-      } else {
-        apply_wake(a, env);
-      }
+      handle_control(a, env);
       continue;
     }
     if (hs.handler != nullptr) {
@@ -147,6 +149,15 @@ RunOutcome SyndicateCore::run_with_tasks(ActorCell* a, HandlerState& hs, std::si
     }
     handle(a, env);
   }
+}
+
+bool SyndicateCore::handle_control(ActorCell* a, Envelope* env) {
+  if (env->control == control_stop_nudge) {
+    free_envelope(env);  // the flag check at the run loop's top acts on it
+    return false;
+  }
+  apply_wake(a, env);
+  return true;
 }
 
 bool SyndicateCore::handle(ActorCell* a, Envelope* env) {

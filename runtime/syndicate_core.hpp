@@ -107,6 +107,7 @@ class SyndicateCore {
  private:
   // runner.cpp
   bool handle(ActorCell* a, Envelope* env);  // true: a coroutine handler started
+  bool handle_control(ActorCell* a, Envelope* env);  // true: tasks ran (a wake)
   detail::DispatchResult dispatch_guarded(ActorCell* a, Envelope* env, bool& failed);
   void start_handler_task(ActorCell* a, Envelope* env, detail::DispatchResult& r);
   void complete_handler_task(ActorCell* a, HandlerState& hs);

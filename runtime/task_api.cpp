@@ -329,14 +329,8 @@ void loop_close(TaskGroup* g) noexcept {
 void group_add(TaskGroup& g, NodeRef n) {
   // A member of a loop runs only there: it is live (a teardown finds it) but
   // never passes through MAIN.
-  TaskStrand& s = *g.strand;
-  TaskNode& node = *n;
-  if (node.status_ == task::Status::finished) return;  // none()
-  node.status_ = task::Status::active;
-  node.strand_ = &s;
-  node.host_ = s.host()->address();
-  node.group_ = &g;
-  s.enqueue_member(node);
+  if (n->status_ == task::Status::finished) return;  // none()
+  g.strand->enqueue_member(*n, g);
 }
 
 void group_step(TaskGroup& g) { g.strand->step(g); }

@@ -202,12 +202,16 @@ void TaskStrand::live_erase(TaskNode& n) noexcept {
 
 void TaskStrand::activate(TaskNode& n) {
   if (n.status_ != task::Status::idle) return;  // idempotent, as in the Python port
+  adopt(n, main_);
+  enqueue(n);
+}
+
+void TaskStrand::adopt(TaskNode& n, TaskGroup& g) noexcept {
   n.status_ = task::Status::active;
   n.strand_ = this;
   if (!n.host_) n.host_ = host_->address();  // a tree root or parallel fork came with it set
-  n.group_ = &main_;
+  n.group_ = &g;
   live_add(n);
-  enqueue(n);
 }
 
 void TaskStrand::enqueue(TaskNode& n) {
@@ -236,9 +240,9 @@ void TaskStrand::wake_drivers(TaskGroup* g) {
   }
 }
 
-void TaskStrand::enqueue_member(TaskNode& n) {
-  live_add(n);
-  n.group_->active.push_back(&n);
+void TaskStrand::enqueue_member(TaskNode& n, TaskGroup& g) {
+  adopt(n, g);
+  g.active.push_back(&n);
 }
 
 void TaskStrand::queue_action(TaskNode* action) {

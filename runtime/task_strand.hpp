@@ -115,7 +115,7 @@ class TaskStrand {
   void drain();
   // Adds a started node to its group's queue without running anything (the
   // reference's Group.enqueue, used by task::loop).
-  void enqueue_member(TaskNode& n);
+  void enqueue_member(TaskNode& n, TaskGroup& g);
 
   // abort(n, error) and exit(n, value), inside the caller's turn.
   void conclude_abort(TaskNode& n, std::exception_ptr error);
@@ -155,6 +155,8 @@ class TaskStrand {
   void idle_erase(TaskGroup& g, TaskNode& n) noexcept;
   // The strand holds one reference to a node while it is live or queued.
   void hold(TaskNode& n) noexcept;
+  // Makes n a live task of this strand in group g (not queued yet).
+  void adopt(TaskNode& n, TaskGroup& g) noexcept;
   void maybe_drop(TaskNode& n) noexcept;
   void live_add(TaskNode& n) noexcept;
   void live_erase(TaskNode& n) noexcept;

@@ -33,7 +33,7 @@ inline constexpr std::chrono::nanoseconds default_ask_timeout = std::chrono::sec
 class [[nodiscard]] AskOperation {
  public:
   AskOperation(runtime::SyndicateCore* core, ActorAddress target, Payload request,
-               std::chrono::nanoseconds timeout, ActorAddress on_behalf_of);
+               std::chrono::nanoseconds timeout);
   AskOperation(AskOperation&& other) noexcept;
   AskOperation& operator=(AskOperation&&) = delete;
   AskOperation(const AskOperation&) = delete;
@@ -60,7 +60,6 @@ class [[nodiscard]] AskOperation {
   ActorAddress target_;
   Payload request_;
   std::chrono::nanoseconds timeout_;
-  ActorAddress on_behalf_of_;  // the asking actor, when asked from a handler
   runtime::ReplySlot* slot_ = nullptr;
   detail::PromiseBase* promise_ = nullptr;  // the awaiting task's frame
 };
