@@ -95,7 +95,7 @@ Payload Endpoint::ask(const ActorAddress& target, Payload payload,
                                 " seconds)");
   }
   DeliveryResult r = tell(target, std::move(payload));
-  if (!r) throw MessageDeliveryError(target.to_string(), r.reason);
+  if (!r) throw MessageDeliveryError(target.to_string(), std::string(r.reason));
   auto reply = receive(timeout);
   if (!reply) throw ActorTimeout("ask", timeout);
   return std::move(*reply);
@@ -128,16 +128,9 @@ std::string Actor::class_name() const {
   return detail::demangle(type_ != nullptr ? type_->type->name() : typeid(*this).name());
 }
 
-void Actor::require_started(const char* api) const {
-  if (cell_ == nullptr) {
-    throw ActorNotStartedError(std::string(api) + " needs a started actor (" + class_name() +
-                               " is not started yet; helpers work from pre_start on)");
-  }
-}
-
-DeliveryResult Actor::tell(Payload payload, const ActorAddress& target) {
-  require_started("tell");
-  return cell_->core()->tell(target, std::move(payload), cell_);
+void Actor::not_started(const char* api) const {
+  throw ActorNotStartedError(std::string(api) + " needs a started actor (" + class_name() +
+                             " is not started yet; helpers work from pre_start on)");
 }
 
 AskOperation Actor::ask(Payload payload, const ActorAddress& target,

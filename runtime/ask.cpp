@@ -44,7 +44,7 @@ void AskOperation::send(detail::TaskNode* waiter) {
   Message m = core_->make_message(std::move(request_), ActorAddress(slot_));
   if (timeout_ != no_timeout) slot_->arm_timer(core_->timers(), timeout_);
   DeliveryResult r = core_->tell(target_, std::move(m));
-  if (!r.success) slot_->fail(std::move(r.reason));
+  if (!r.success) slot_->fail(std::string(r.reason));
 }
 
 Payload AskOperation::get() {

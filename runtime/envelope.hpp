@@ -12,6 +12,10 @@ namespace ensemble::runtime {
 
 struct Envelope : MailboxNode {
   explicit Envelope(Message&& m) noexcept : message(std::move(m)) {}
+  // The tell fast path: the message built in place (one move of the content),
+  // with a new reference to `sender`.
+  Envelope(Payload&& content, detail::Cell* sender, std::uint64_t id) noexcept
+      : message(std::move(content), ActorAddress(sender), id) {}
   Message message;
   std::uint32_t control = 0;  // runtime-internal signals (a stop nudge), 0 for user mail
 };

@@ -25,13 +25,7 @@
 namespace ensemble::runtime {
 namespace {
 
-#if defined(__SANITIZE_ADDRESS__)
-// Under AddressSanitizer envelopes go straight to the heap, so a use after
-// free is reported rather than hidden by the cache.
-constexpr std::uint32_t local_limit = 0;
-#else
-constexpr std::uint32_t local_limit = 1024;
-#endif
+constexpr std::uint32_t local_limit = envelope_list_limit;
 constexpr std::size_t batch = 64;
 #if defined(ENSEMBLE_TSAN)
 // ThreadSanitizer does not model the fences moodycamel orders its blocks with,
@@ -43,12 +37,6 @@ constexpr std::size_t shared_limit = 0;
 constexpr std::size_t shared_limit = std::size_t{1} << 16;  // 8 MiB of parked envelopes
 #endif
 
-struct LocalList {
-  MailboxNode* head;  // linked through the mailbox link of dead envelopes
-  std::uint32_t count;
-  bool reaper_armed;
-};
-ENSEMBLE_HOT_TLS LocalList local{};
 
 moodycamel::ConcurrentQueue<void*>& shared_pool() {
   static auto* pool = new moodycamel::ConcurrentQueue<void*>(0);
@@ -59,38 +47,40 @@ moodycamel::ConcurrentQueue<void*>& shared_pool() {
 // only, so the hot path never touches its guard.
 struct Reaper {
   ~Reaper() {
-    while (MailboxNode* n = local.head) {
-      local.head = n->next_.load(std::memory_order_relaxed);  // relaxed: thread-private
+    while (MailboxNode* n = envelope_free_list.head) {
+      envelope_free_list.head = n->next_.load(std::memory_order_relaxed);  // relaxed: thread-private
       detail::pooled_free(n, sizeof(Envelope));
     }
-    local.count = local_limit;  // later frees on this thread bypass the list
+    envelope_free_list.count = local_limit;  // later frees on this thread bypass the list
   }
 };
 thread_local Reaper reaper;
 
 MailboxNode* pop_local() noexcept {
-  MailboxNode* n = local.head;
+  MailboxNode* n = envelope_free_list.head;
   if (n != nullptr) {
-    local.head = n->next_.load(std::memory_order_relaxed);  // relaxed: thread-private
-    --local.count;
+    envelope_free_list.head = n->next_.load(std::memory_order_relaxed);  // relaxed: thread-private
+    --envelope_free_list.count;
   }
   return n;
 }
 
 void push_local(void* block) noexcept {
-  if (!local.reaper_armed) {
-    local.reaper_armed = true;
+  if (!envelope_free_list.reaper_armed) {
+    envelope_free_list.reaper_armed = true;
     (void)&reaper;  // constructs it: its destructor runs at thread exit
   }
   auto* n = ::new (block) MailboxNode;  // the storage outlives the Envelope: reuse it as a node
-  n->next_.store(local.head, std::memory_order_relaxed);  // relaxed: thread-private
-  local.head = n;
-  ++local.count;
+  n->next_.store(envelope_free_list.head, std::memory_order_relaxed);  // relaxed: thread-private
+  envelope_free_list.head = n;
+  ++envelope_free_list.count;
 }
 
 }  // namespace
 
-void* take_envelope_block() {
+ENSEMBLE_HOT_TLS EnvelopeFreeList envelope_free_list{};
+
+void* take_envelope_block_slow() {
   if (MailboxNode* n = pop_local()) return n;
   if constexpr (local_limit > 0 && shared_limit > 0) {
     void* got[batch];
@@ -107,9 +97,9 @@ Envelope* new_envelope(Message&& m) {
   return ::new (take_envelope_block()) Envelope(std::move(m));
 }
 
-void free_envelope(Envelope* e) noexcept {
-  e->~Envelope();
-  if (local.count < local_limit) {
+// Called with the envelope destroyed already (free_envelope, the header).
+void free_envelope_slow(Envelope* e) noexcept {
+  if (envelope_free_list.count < local_limit) {
     push_local(e);
     return;
   }

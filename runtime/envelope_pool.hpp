@@ -1,14 +1,63 @@
-// Internal: where envelopes come from and go back to.
+// Internal: where envelopes come from and go back to (envelope_pool.cpp has
+// the design). The common case, a block from or to the thread's own free
+// list, is inline here: a tell takes one and a handler gives one back for
+// every message, and a call into the pool's translation unit cost ~15
+// instructions each way (docs/performance.md).
 #pragma once
 
+#include <cstdint>
+
+#include "runtime/atomics.hpp"
 #include "runtime/envelope.hpp"
 
 namespace ensemble::runtime {
 
+#if defined(__SANITIZE_ADDRESS__)
+// Under AddressSanitizer envelopes go straight to the heap, so a use after
+// free is reported rather than hidden by the cache.
+inline constexpr std::uint32_t envelope_list_limit = 0;
+#else
+inline constexpr std::uint32_t envelope_list_limit = 1024;
+#endif
+
+// The thread's free envelopes, linked through their mailbox link. Thread-
+// private: no atomics beyond the relaxed accesses the link's type demands.
+struct EnvelopeFreeList {
+  MailboxNode* head;
+  std::uint32_t count;
+  bool reaper_armed;  // the thread-exit hook that empties the list is set up
+};
+extern ENSEMBLE_HOT_TLS EnvelopeFreeList envelope_free_list;
+
+// Slow paths (envelope_pool.cpp).
+void* take_envelope_block_slow();
+void free_envelope_slow(Envelope* e) noexcept;
+
 // Raw storage for one Envelope (construct it with placement new).
-void* take_envelope_block();
+inline void* take_envelope_block() {
+  EnvelopeFreeList& l = envelope_free_list;
+  if (MailboxNode* n = l.head) {
+    l.head = n->next_.load(std::memory_order_relaxed);  // relaxed: thread-private
+    --l.count;
+    return n;
+  }
+  return take_envelope_block_slow();
+}
+
 // Destroys the envelope and keeps its storage for reuse.
-void free_envelope(Envelope* e) noexcept;
+inline void free_envelope(Envelope* e) noexcept {
+  e->~Envelope();
+  EnvelopeFreeList& l = envelope_free_list;
+  if (l.count < envelope_list_limit && l.reaper_armed) {
+    auto* n = ::new (static_cast<void*>(e)) MailboxNode;  // the storage outlives the Envelope
+    n->next_.store(l.head, std::memory_order_relaxed);  // relaxed: thread-private
+    l.head = n;
+    ++l.count;
+    return;
+  }
+  free_envelope_slow(e);
+}
+
 Envelope* new_envelope(Message&& m);
 
 }  // namespace ensemble::runtime

@@ -172,28 +172,23 @@ bool SyndicateCore::handle(ActorCell* a, Envelope* env) {
     free_envelope(env);
     return false;
   }
-  bool failed = false;
-  detail::DispatchResult r = dispatch_guarded(a, env, failed);
-  if (failed) return false;
-  if (r.task) {
-    start_handler_task(a, env, r);
-    return true;
+  detail::DispatchResult r;
+  bool produced;
+  try {
+    produced = a->type()->dispatch(*a->object(), m, r);
+  } catch (...) {
+    handler_failed(a, env, describe(std::current_exception()));
+    return false;
   }
-  if (r.reply.has_value()) reply(a, m, std::move(r.reply));
+  if (produced) {
+    if (r.task) {
+      start_handler_task(a, env, r);
+      return true;
+    }
+    if (r.reply.has_value()) reply(a, m, std::move(r.reply));
+  }
   free_envelope(env);
   return false;
-}
-
-detail::DispatchResult SyndicateCore::dispatch_guarded(ActorCell* a, Envelope* env, bool& failed) {
-  // Returned by value straight into the caller's variable (no move-assign of
-  // the reply payload on the hot path).
-  try {
-    return a->type()->dispatch(*a->object(), env->message);
-  } catch (...) {
-    failed = true;
-    handler_failed(a, env, describe(std::current_exception()));
-    return {};
-  }
 }
 
 void SyndicateCore::start_handler_task(ActorCell* a, Envelope* env, detail::DispatchResult& r) {

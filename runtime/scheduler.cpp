@@ -6,32 +6,9 @@
 
 namespace ensemble::runtime {
 
-struct Scheduler::Worker {
-  Worker(Scheduler& s, std::size_t i)
-      : sched(s), index(i), producer(s.injector_), consumer(s.injector_), rng(static_cast<std::uint32_t>(i * 2654435761u + 1)) {}
-
-  Scheduler& sched;
-  std::size_t index;
-  RunQueue<ActorCell*, ring_capacity> ring;
-  ActorCell* lifo = nullptr;
-  unsigned lifo_streak = 0;
-  std::uint32_t tick = 0;
-  bool searching = false;
-  moodycamel::ProducerToken producer;
-  moodycamel::ConsumerToken consumer;
-  std::uint32_t rng;
-  std::thread thread;
-
-  std::uint32_t next_random() noexcept {  // xorshift32: victim order only
-    rng ^= rng << 13;
-    rng ^= rng >> 17;
-    rng ^= rng << 5;
-    return rng;
-  }
-};
+ENSEMBLE_HOT_TLS Scheduler::Worker* current_worker = nullptr;
 
 namespace {
-ENSEMBLE_HOT_TLS Scheduler::Worker* current_worker = nullptr;
 
 // moodycamel's enqueue fails only when it cannot allocate a block. Dropping
 // the actor would lose its token and every message queued to it, silently;
@@ -93,15 +70,7 @@ int Scheduler::current_worker_index() const noexcept {
   return on_worker() ? static_cast<int>(current_worker->index) : -1;
 }
 
-bool Scheduler::schedule(ActorCell* actor) noexcept {
-  Worker* w = current_worker;
-  if (w != nullptr && &w->sched == this) {
-    // A worker runs until stop() joins it, and stop() collects its queues
-    // afterwards, so this path needs no stop check. The actor this worker just
-    // woke runs next; the one it displaces becomes stealable.
-    if (ActorCell* displaced = std::exchange(w->lifo, actor)) push_back_local(*w, displaced, true);
-    return true;
-  }
+bool Scheduler::schedule_external(ActorCell* actor) noexcept {
   // seq_cst pair with stop_threads(): either we see stopping_ and keep the
   // actor, or stop() sees us submitting and waits before collecting.
   submitting_.fetch_add(1, std::memory_order_seq_cst);
@@ -203,9 +172,13 @@ void Scheduler::run_one(Worker& w, ActorCell* a) {
     // trip through find_work: the common case of a conversation between two
     // actors. The streak limit still applies, and every 61st tick find_work
     // looks at the injection queue first.
-    if (w.lifo == nullptr || w.lifo_streak >= lifo_streak_limit ||
-        ++w.tick % injector_interval == 0) {
-      return;
+    if (w.lifo == nullptr || ++w.tick % injector_interval == 0) return;
+    if (w.lifo_streak >= lifo_streak_limit) {
+      // The streak limit exists so the slot's actor cannot starve the ring's.
+      // With the ring empty nobody here waits: keep the conversation going
+      // rather than pass the actor through the ring (a push and a pop).
+      if (!w.ring.approx_empty()) return;
+      w.lifo_streak = 0;
     }
     ++w.lifo_streak;
     a = std::exchange(w.lifo, nullptr);

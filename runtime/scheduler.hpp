@@ -30,6 +30,7 @@
 #include <cstdint>
 #include <memory>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include <concurrentqueue/concurrentqueue.h>
@@ -70,7 +71,7 @@ class Scheduler {
   // From any thread. On one of this pool's workers the actor goes to the LIFO
   // slot; elsewhere to the injection queue. Returns false, leaving the actor
   // with the caller, once stop() has begun: nobody would run it any more.
-  bool schedule(ActorCell* actor) noexcept;
+  bool schedule(ActorCell* actor) noexcept;  // inline, below
 
   // True on a worker thread of this scheduler.
   bool on_worker() const noexcept;
@@ -82,6 +83,7 @@ class Scheduler {
   struct Worker;  // defined in scheduler.cpp
 
  private:
+  bool schedule_external(ActorCell* actor) noexcept;
   void worker_main(Worker& w);
   ActorCell* find_work(Worker& w);
   ActorCell* steal(Worker& w);
@@ -104,6 +106,47 @@ class Scheduler {
   std::atomic<std::uint32_t> submitting_{0};
   bool started_ = false;
 };
+
+struct Scheduler::Worker {
+  Worker(Scheduler& s, std::size_t i)
+      : sched(s), index(i), producer(s.injector_), consumer(s.injector_), rng(static_cast<std::uint32_t>(i * 2654435761u + 1)) {}
+
+  Scheduler& sched;
+  std::size_t index;
+  RunQueue<ActorCell*, ring_capacity> ring;
+  ActorCell* lifo = nullptr;
+  unsigned lifo_streak = 0;
+  std::uint32_t tick = 0;
+  bool searching = false;
+  moodycamel::ProducerToken producer;
+  moodycamel::ConsumerToken consumer;
+  std::uint32_t rng;
+  std::thread thread;
+
+  std::uint32_t next_random() noexcept {  // xorshift32: victim order only
+    rng ^= rng << 13;
+    rng ^= rng >> 17;
+    rng ^= rng << 5;
+    return rng;
+  }
+};
+
+// The worker this thread is, or null on other threads.
+extern ENSEMBLE_HOT_TLS Scheduler::Worker* current_worker;
+
+// Inline: every tell that wakes an actor comes here, and on a worker it is a
+// couple of loads and a store.
+inline bool Scheduler::schedule(ActorCell* actor) noexcept {
+  Worker* w = current_worker;
+  if (w != nullptr && &w->sched == this) {
+    // A worker runs until stop() joins it, and stop() collects its queues
+    // afterwards, so this path needs no stop check. The actor this worker just
+    // woke runs next; the one it displaces becomes stealable.
+    if (ActorCell* displaced = std::exchange(w->lifo, actor)) push_back_local(*w, displaced, true);
+    return true;
+  }
+  return schedule_external(actor);
+}
 
 template <class F>
 void Scheduler::stop(F&& leftover) {

@@ -138,10 +138,6 @@ void SyndicateCore::run_shutdown() {
   shutdown_done_cv_.notify_all();
 }
 
-void SyndicateCore::schedule(ActorCell* a) noexcept {
-  if (!scheduler_.schedule(a)) run_here(a);
-}
-
 void SyndicateCore::run_here(ActorCell* a) noexcept {
   // The pool is gone (shutdown): whoever holds the token finishes the job.
   // After shutdown every actor is stopped, so this only bounces late mail;

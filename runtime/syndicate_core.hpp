@@ -66,7 +66,9 @@ class SyndicateCore {
   ActorAddress create_task_host();
   // Hands an actor whose token the caller holds to the pool, or, once the pool
   // is stopped, runs it right here.
-  void schedule(ActorCell* a) noexcept;
+  void schedule(ActorCell* a) noexcept {
+    if (!scheduler_.schedule(a)) run_here(a);
+  }
 
   // --- actors (lifecycle.cpp) ---
   ActorAddress start_actor(detail::ActorStorage storage, ActorCell* parent);
@@ -108,7 +110,6 @@ class SyndicateCore {
   // runner.cpp
   bool handle(ActorCell* a, Envelope* env);  // true: a coroutine handler started
   bool handle_control(ActorCell* a, Envelope* env);  // true: tasks ran (a wake)
-  detail::DispatchResult dispatch_guarded(ActorCell* a, Envelope* env, bool& failed);
   void start_handler_task(ActorCell* a, Envelope* env, detail::DispatchResult& r);
   void complete_handler_task(ActorCell* a, HandlerState& hs);
   void apply_wake(ActorCell* a, Envelope* env);

@@ -73,7 +73,10 @@ struct DispatchResult {
 
 struct ActorType {
   const std::type_info* type;
-  DispatchResult (*dispatch)(Actor&, Message&);
+  // Runs the handler; true when it left something in `out` (a reply or a
+  // task). A plain void handler returns false and `out` is not touched, so
+  // the hot path builds no result.
+  bool (*dispatch)(Actor&, Message&, DispatchResult& out);
 };
 
 template <class>
@@ -106,19 +109,23 @@ Payload finish_task(std::coroutine_handle<> h) {
 }
 
 template <class A>
-DispatchResult dispatch_to(Actor& self, Message& m) {
+bool dispatch_to(Actor& self, Message& m, DispatchResult& out) {
   A& actor = static_cast<A&>(self);
   using R = decltype(actor.process(m));
   if constexpr (std::is_void_v<R>) {
     actor.process(m);
-    return {};
+    return false;
   } else if constexpr (is_task_v<std::remove_cvref_t<R>>) {
     using T = typename std::remove_cvref_t<R>::value_type;
     using P = typename std::remove_cvref_t<R>::promise_type;
     auto h = actor.process(m).release();
-    return DispatchResult{{}, h, &finish_task<P, T>, &h.promise()};
+    out.task = h;
+    out.finish = &finish_task<P, T>;
+    out.promise = &h.promise();
+    return true;
   } else {
-    return DispatchResult{to_reply(actor.process(m)), {}, nullptr};
+    out.reply = to_reply(actor.process(m));
+    return true;
   }
 }
 
@@ -193,7 +200,10 @@ class Actor {
   template <class A>
   friend void detail::bind_actor_type(A&) noexcept;
 
-  void require_started(const char* api) const;
+  void require_started(const char* api) const {
+    if (cell_ == nullptr) [[unlikely]] not_started(api);
+  }
+  [[noreturn]] void not_started(const char* api) const;
   ActorAddress adopt_child(detail::ActorStorage storage);
 
   const detail::ActorType* type_ = nullptr;

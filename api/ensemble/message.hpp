@@ -48,7 +48,8 @@ using handler_arg_t = typename handler_arg<decltype(&std::remove_cvref_t<F>::ope
 class Message {
  public:
   Message() = default;
-  explicit Message(Payload content, ActorAddress sender = {}, std::uint64_t id = 0) noexcept
+  // The content by rvalue reference: building a message moves it once.
+  explicit Message(Payload&& content, ActorAddress sender = {}, std::uint64_t id = 0) noexcept
       : content_(std::move(content)), sender_(std::move(sender)), id_(id) {}
 
   Message(Message&&) noexcept = default;
