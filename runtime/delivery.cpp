@@ -78,17 +78,21 @@ DeliveryResult SyndicateCore::tell(const ActorAddress& target, Message message) 
   return fail(reasons::not_found);
 }
 
+// Everything but a live local actor: the general path decides, in spark's
+// order. Out of line so that the fast path below keeps a small frame.
+DeliveryResult SyndicateCore::tell_slow(const ActorAddress& target, Payload&& content,
+                                        detail::Cell* sender) {
+  return tell(target, make_message(std::move(content), ActorAddress(sender)));
+}
+
 DeliveryResult SyndicateCore::tell(const ActorAddress& target, Payload&& content,
                                    detail::Cell* sender) {
   detail::Cell* cell = target.cell();
   if (cell == nullptr || cell->kind() != detail::CellKind::actor || cell->core() != this ||
-      shut_down()) {
-    return tell(target, make_message(std::move(content), ActorAddress(sender)));  // the slow path decides
+      shut_down() || cell->has_flag(detail::flag_stopped)) [[unlikely]] {
+    return tell_slow(target, std::move(content), sender);
   }
   auto* a = static_cast<ActorCell*>(cell);
-  if (a->has_flag(detail::flag_stopped)) {
-    return tell(target, make_message(std::move(content), ActorAddress(sender)));
-  }
   // The message is built in place in its envelope: one payload move, one
   // reference for the sender.
   auto* e = ::new (take_envelope_block()) Envelope(std::move(content), sender, next_message_id());

@@ -78,7 +78,7 @@ void push_local(void* block) noexcept {
 
 }  // namespace
 
-ENSEMBLE_HOT_TLS EnvelopeFreeList envelope_free_list{};
+constinit ENSEMBLE_HOT_TLS EnvelopeFreeList envelope_free_list{};
 
 void* take_envelope_block_slow() {
   if (MailboxNode* n = pop_local()) return n;

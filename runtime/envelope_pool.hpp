@@ -27,7 +27,7 @@ struct EnvelopeFreeList {
   std::uint32_t count;
   bool reaper_armed;  // the thread-exit hook that empties the list is set up
 };
-extern ENSEMBLE_HOT_TLS EnvelopeFreeList envelope_free_list;
+extern constinit ENSEMBLE_HOT_TLS EnvelopeFreeList envelope_free_list;
 
 // Slow paths (envelope_pool.cpp).
 void* take_envelope_block_slow();

@@ -6,7 +6,7 @@
 
 namespace ensemble::runtime {
 
-ENSEMBLE_HOT_TLS Scheduler::Worker* current_worker = nullptr;
+constinit ENSEMBLE_HOT_TLS Scheduler::Worker* current_worker = nullptr;
 
 namespace {
 

@@ -132,7 +132,7 @@ struct Scheduler::Worker {
 };
 
 // The worker this thread is, or null on other threads.
-extern ENSEMBLE_HOT_TLS Scheduler::Worker* current_worker;
+extern constinit ENSEMBLE_HOT_TLS Scheduler::Worker* current_worker;
 
 // Inline: every tell that wakes an actor comes here, and on a worker it is a
 // couple of loads and a store.

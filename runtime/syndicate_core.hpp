@@ -51,6 +51,7 @@ class SyndicateCore {
   DeliveryResult tell(const ActorAddress& target, Message message);
   // The hot path of Actor::tell: builds the message inside its envelope.
   DeliveryResult tell(const ActorAddress& target, Payload&& content, detail::Cell* sender);
+  DeliveryResult tell_slow(const ActorAddress& target, Payload&& content, detail::Cell* sender);
   void dead_letter(Message message, const ActorAddress& target, std::string reason);
   Message make_message(Payload content, ActorAddress sender);
   // Tasks (task_host.cpp): a wake envelope for the strand hosted by `host`,
