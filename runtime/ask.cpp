@@ -41,9 +41,9 @@ void AskOperation::send(detail::TaskNode* waiter) {
   // pre_start running on the creating thread) waits on the slot's futex.
   slot_ = new ReplySlot(core_, core_->next_cell_id(),
                         waiter != nullptr ? runtime::waker_for(*waiter) : runtime::TaskWaker{});
-  Message m = core_->make_message(std::move(request_), ActorAddress(slot_));
   if (timeout_ != no_timeout) slot_->arm_timer(core_->timers(), timeout_);
-  DeliveryResult r = core_->tell(target_, std::move(m));
+  // The tell's fast path, with the slot as the sender (a new reference).
+  DeliveryResult r = core_->tell(target_, std::move(request_), slot_);
   if (!r.success) slot_->fail(std::string(r.reason));
 }
 

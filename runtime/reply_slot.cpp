@@ -33,9 +33,9 @@ void ReplySlot::wake() noexcept {
   futex_wake(&done_, 1);
 }
 
-bool ReplySlot::deliver(Message& m) {
+bool ReplySlot::deliver(Payload& content) {
   if (!finish(replied)) return false;
-  result_ = std::move(m.content());
+  result_ = std::move(content);
   disarm_timer(core_->timers());
   wake();
   return true;

@@ -23,6 +23,7 @@
 #include <string>
 
 #include <ensemble/address.hpp>
+#include <ensemble/detail/frame_alloc.hpp>
 #include <ensemble/detail/cell.hpp>
 #include <ensemble/message.hpp>
 
@@ -41,8 +42,15 @@ class ReplySlot final : public detail::Cell {
 
   ReplySlot(SyndicateCore* core, std::uint64_t id, TaskWaker waiter) noexcept;
 
-  // The reply. False when the ask is already over (the caller dead-letters it).
-  bool deliver(Message& m);
+  // Slots come from the per-thread block cache: one per ask, freed by
+  // whichever thread drops the last reference.
+  static void* operator new(std::size_t size) { return detail::pooled_alloc(size); }
+  static void operator delete(void* p, std::size_t size) noexcept { detail::pooled_free(p, size); }
+
+  // The reply. False when the ask is already over (the caller dead-letters
+  // it); the content is left untouched then.
+  bool deliver(Payload& content);
+  bool deliver(Message& m) { return deliver(m.content()); }
   // The request could not be delivered (synchronously, from send()).
   void fail(std::string reason);
   // The request was bounced after it was queued (any thread).

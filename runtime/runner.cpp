@@ -235,7 +235,19 @@ void SyndicateCore::bounce_deferred(ActorCell* a, HandlerState& hs) {
 }
 
 void SyndicateCore::reply(ActorCell* a, const Message& request, Payload content) {
-  if (!request.sender()) return;
+  const ActorAddress& to = request.sender();
+  if (!to) return;
+  detail::Cell* c = to.cell();
+  if (c->kind() == detail::CellKind::reply && c->core() == this && !shut_down()) {
+    // An ask's reply slot: the content goes straight into it, no message.
+    if (static_cast<ReplySlot*>(c)->deliver(content)) return;
+    // The ask is over (timed out, cancelled, answered): a dead letter, with
+    // the reason tell() gives a reply slot that is gone.
+    Message late = make_message(std::move(content), a->address());
+    late.set_correlation_id(request.id());
+    dead_letter(std::move(late), to, reasons::not_found);
+    return;
+  }
   Message m = make_message(std::move(content), a->address());
   m.set_correlation_id(request.id());
   tell(request.sender(), std::move(m));

@@ -16,7 +16,7 @@
 // and a notify is never lost: the target is changed under the lock, and the
 // thread only ever sleeps after reading the wheel under that same lock.
 // notify_one() is called after unlocking so the woken thread does not at once
-// block on the mutex the notifier still holds.
+// block on the lock the notifier still holds.
 //
 // Batches are chained through TimerNode::next_. A collected timer is unlinked
 // (linked_ == false), so only the timer thread touches its links until it
@@ -84,7 +84,7 @@ bool TimerService::schedule(Timer* t, Clock::duration delay) {
   const Clock::time_point now = Clock::now();
   bool kick = false;
   {
-    std::lock_guard lock(mutex_);
+    std::lock_guard lock(lock_);
     if (stopping_) return false;
     // A non-positive delay goes to the wheel's overdue list: it fires at the
     // very next advance, whatever the thread's idea of the time.
@@ -101,24 +101,24 @@ bool TimerService::schedule(Timer* t, Clock::duration delay) {
 }
 
 bool TimerService::cancel(Timer* t) noexcept {
-  std::lock_guard lock(mutex_);
+  std::lock_guard lock(lock_);
   if (!t->linked_) return false;
   wheel_.cancel(t);
   return true;
 }
 
 std::size_t TimerService::pending() const {
-  std::lock_guard lock(mutex_);
+  std::lock_guard lock(lock_);
   return wheel_.size();
 }
 
 std::uint64_t TimerService::wakeups() const {
-  std::lock_guard lock(mutex_);
+  std::lock_guard lock(lock_);
   return wakeups_;
 }
 
 void TimerService::run() {
-  std::unique_lock lock(mutex_);
+  std::unique_lock lock(lock_);
   while (!stopping_) {
     sleeping_until_ = awake;
     Batch batch;
@@ -147,7 +147,7 @@ void TimerService::stop() {
   assert(std::this_thread::get_id() != timer_thread_id_ && "TimerService::stop() called from fire()/dropped()");
   std::call_once(stop_once_, [this] {
     {
-      std::lock_guard lock(mutex_);
+      std::lock_guard lock(lock_);
       stopping_ = true;
     }
     wake_.notify_one();
@@ -158,7 +158,7 @@ void TimerService::stop() {
     // sees "not pending" and leaves the timer to dropped()), hand out outside.
     Batch batch;
     {
-      std::lock_guard lock(mutex_);
+      std::lock_guard lock(lock_);
       wheel_.clear([&batch](TimerNode* n) { batch.append(n); });
     }
     batch.for_each([](Timer* t) { t->dropped(); });

@@ -1,7 +1,7 @@
 // runtime/timer_service.hpp: TimerService, the one thread that turns wall time
 // into timer callbacks for the whole runtime.
 //
-// What it is. A TimerWheel (runtime/timer_wheel.hpp) behind a mutex, plus a
+// What it is. A TimerWheel (runtime/timer_wheel.hpp) behind a lock, plus a
 // thread that sleeps until the wheel's next deadline, collects what expired and
 // calls Timer::fire() on each. schedule_after, ask time-outs and task sleeps
 // all embed a Timer and go through the same service, so a million pending
@@ -20,7 +20,7 @@
 // down, so a timer never fires before its delay has fully elapsed.
 //
 // Protocol between schedule/cancel and the timer thread. All wheel state and
-// the sleep target are guarded by one mutex. A timer is "pending" exactly while
+// the sleep target are guarded by one lock. A timer is "pending" exactly while
 // it is linked in the wheel. The thread, under the lock, advances the wheel to
 // the current tick, which unlinks every expired timer into a private batch
 // (chained through the node's own next_ pointer, so no allocation). It then
@@ -53,6 +53,7 @@
 #include <mutex>
 #include <thread>
 
+#include "runtime/spin_lock.hpp"
 #include "runtime/timer_wheel.hpp"
 
 namespace ensemble::runtime {
@@ -117,13 +118,16 @@ class TimerService {
   std::uint64_t tick_floor(Clock::time_point t) const noexcept;
   std::uint64_t deadline_tick(Clock::time_point now, Clock::duration delay) const noexcept;
 
-  mutable std::mutex mutex_;
-  std::condition_variable wake_;
+  // A spin lock, not a mutex: schedule() and cancel() run on every ask and
+  // hold it for a few pointer writes (runtime/spin_lock.hpp has the figures).
+  // The timer thread sleeps on a condition_variable_any over it.
+  mutable SpinLock lock_;
+  std::condition_variable_any wake_;
   const Clock::time_point epoch_;  // tick 0
-  TimerWheel wheel_;               // guarded by mutex_
-  std::uint64_t sleeping_until_ = awake;  // guarded by mutex_
-  std::uint64_t wakeups_ = 0;             // guarded by mutex_
-  bool stopping_ = false;                 // guarded by mutex_
+  TimerWheel wheel_;               // guarded by lock_
+  std::uint64_t sleeping_until_ = awake;  // guarded by lock_
+  std::uint64_t wakeups_ = 0;             // guarded by lock_
+  bool stopping_ = false;                 // guarded by lock_
   std::once_flag stop_once_;
   std::thread thread_;  // starts once everything above is built
   // Copy of thread_.get_id() that stays valid while another stop() joins.

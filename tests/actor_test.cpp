@@ -15,6 +15,8 @@
 
 #include <ensemble/ensemble.hpp>
 
+#include "tests/test_support.hpp"
+
 using namespace std::chrono_literals;
 using ensemble::ActorAddress;
 using ensemble::Message;
@@ -68,6 +70,22 @@ struct PayloadReplyActor : ensemble::Actor {
   Payload process(Message& m) {
     if (m.get<std::string>() == "none") return Payload{};
     return Payload(std::string("pong"));
+  }
+};
+
+// Answers an ask twice: an explicit tell to the sender, then the auto-reply.
+struct TwiceReplyActor : ensemble::Actor {
+  std::string process(Message& m) {
+    tell(std::string("first"), m.sender());
+    return "second";
+  }
+};
+
+// Answers after the asker's time-out has passed.
+struct SlowReplyActor : ensemble::Actor {
+  std::string process(Message&) {
+    std::this_thread::sleep_for(150ms);
+    return "too late";
   }
 };
 
@@ -331,4 +349,28 @@ TEST_CASE("messages from each of several external threads arrive in the order se
   CHECK(report.violations == 0);
   REQUIRE(report.received.size() == threads);
   for (int t = 0; t < threads; ++t) CHECK(report.received[t] == per_thread);
+}
+
+TEST_CASE("ask: the first reply wins; a second one is a dead letter 'target not found'") {
+  Syndicate syn("reply-twice");
+  ActorAddress a = syn.create_actor<TwiceReplyActor>();
+  CHECK(syn.ask(a, "q", 5s).get().get<std::string>() == "first");
+  // The auto-reply comes after the explicit tell, in the same handler.
+  REQUIRE(ensemble_test::wait_until([&] { return syn.status().dead_letter_count == 1; }));
+  auto letters = syn.dead_letters();
+  REQUIRE(letters.size() == 1);
+  CHECK(letters[0]->reason == "target not found");
+  CHECK(letters[0]->message.content().get<std::string>() == "second");
+  CHECK(letters[0]->message.sender() == a);
+}
+
+TEST_CASE("ask: a reply after the time-out is a dead letter, the asker got ActorTimeout") {
+  Syndicate syn("reply-late");
+  ActorAddress a = syn.create_actor<SlowReplyActor>();
+  CHECK_THROWS_AS(syn.ask(a, "q", 20ms).get(), ensemble::ActorTimeout);
+  REQUIRE(ensemble_test::wait_until([&] { return syn.status().dead_letter_count == 1; }));
+  auto letters = syn.dead_letters();
+  REQUIRE(letters.size() == 1);
+  CHECK(letters[0]->reason == "target not found");
+  CHECK(letters[0]->message.content().get<std::string>() == "too late");
 }
