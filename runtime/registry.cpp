@@ -5,7 +5,7 @@
 namespace ensemble::runtime {
 
 void Registry::add(ActorCell* a, ActorCell* parent) {
-  std::lock_guard lock(mutex_);
+  std::lock_guard lock(lock_);
   a->reg_prev_ = tail_;
   a->reg_next_ = nullptr;
   if (tail_ != nullptr) {
@@ -24,7 +24,7 @@ void Registry::add(ActorCell* a, ActorCell* parent) {
 }
 
 ActorCell* Registry::remove(ActorCell* a) {
-  std::lock_guard lock(mutex_);
+  std::lock_guard lock(lock_);
   if (a->reg_prev_ != nullptr) {
     a->reg_prev_->reg_next_ = a->reg_next_;
   } else if (head_ == a) {
@@ -57,7 +57,7 @@ ActorCell* Registry::remove(ActorCell* a) {
 
 std::vector<ActorAddress> Registry::children_for_stop(ActorCell* a) {
   HandlerState& s = side_of(*a);
-  std::lock_guard lock(mutex_);
+  std::lock_guard lock(lock_);
   std::vector<ActorAddress> out;
   for (ActorCell* c = a->first_child_; c != nullptr; c = c->next_sibling_) out.emplace_back(c);
   s.children_pending = out.size() + 1;
@@ -66,12 +66,12 @@ std::vector<ActorAddress> Registry::children_for_stop(ActorCell* a) {
 
 bool Registry::release_guard(ActorCell* a) {
   HandlerState& s = side_of(*a);
-  std::lock_guard lock(mutex_);
+  std::lock_guard lock(lock_);
   return --s.children_pending == 0;
 }
 
 std::vector<ActorAddress> Registry::newest_first() {
-  std::lock_guard lock(mutex_);
+  std::lock_guard lock(lock_);
   std::vector<ActorAddress> out;
   out.reserve(size_);
   for (ActorCell* a = tail_; a != nullptr; a = a->reg_prev_) out.emplace_back(a);
@@ -79,7 +79,7 @@ std::vector<ActorAddress> Registry::newest_first() {
 }
 
 std::size_t Registry::size() const {
-  std::lock_guard lock(mutex_);
+  std::lock_guard lock(lock_);
   return size_;
 }
 
