@@ -233,6 +233,10 @@ void SyndicateCore::stop_and_wait(const ActorAddress& addr) {
   // An idle actor is stopped right here: no hand-off to a worker, so shutting
   // down a million idle actors costs no million wake-ups.
   if (claimed) nudge(a, true);
+  // The usual case at shutdown: the actor was idle and nudge() stopped it
+  // right here; the wait below would find it stopped at once (its predicate
+  // is this flag), so skip its lock.
+  if (a->has_flag(detail::flag_stopped)) return;
   stop_waiters_.fetch_add(1, std::memory_order_seq_cst);  // seq_cst: see finish_stop
   {
     std::unique_lock lock(stop_mutex_);
