@@ -18,8 +18,6 @@
 
 #include <concurrentqueue/concurrentqueue.h>
 
-#include <ensemble/detail/frame_alloc.hpp>
-
 #include "runtime/atomics.hpp"
 
 namespace ensemble::runtime {
@@ -49,7 +47,7 @@ struct Reaper {
   ~Reaper() {
     while (MailboxNode* n = envelope_free_list.head) {
       envelope_free_list.head = n->next_.load(std::memory_order_relaxed);  // relaxed: thread-private
-      detail::pooled_free(n, sizeof(Envelope));
+      ::operator delete(n, sizeof(Envelope));
     }
     envelope_free_list.count = local_limit;  // later frees on this thread bypass the list
   }
@@ -90,7 +88,7 @@ void* take_envelope_block_slow() {
       return got[0];
     }
   }
-  return detail::pooled_alloc(sizeof(Envelope));
+  return ::operator new(sizeof(Envelope));
 }
 
 Envelope* new_envelope(Message&& m) {
@@ -114,11 +112,11 @@ void free_envelope_slow(Envelope* e) noexcept {
         out[n++] = b;
       }
       if (shared_pool().enqueue_bulk(out, n)) return;
-      for (std::size_t i = 0; i < n; ++i) detail::pooled_free(out[i], sizeof(Envelope));
+      for (std::size_t i = 0; i < n; ++i) ::operator delete(out[i], sizeof(Envelope));
       return;
     }
   }
-  detail::pooled_free(e, sizeof(Envelope));
+  ::operator delete(e, sizeof(Envelope));
 }
 
 }  // namespace ensemble::runtime

@@ -1,9 +1,10 @@
 // ensemble/payload.hpp: the content of a message.
 //
 // A Payload holds one value of any move-constructible type. Values up to 32 bytes
-// whose move constructor cannot throw (int, double, std::string, small structs,
-// ActorAddress) are stored inline, so telling them allocates nothing beyond the
-// envelope; larger values are moved into one heap block.
+// and pointer alignment whose move constructor cannot throw (int, double,
+// std::string, small structs, ActorAddress) are stored inline, so telling them
+// allocates nothing beyond the envelope; larger values are moved into one heap
+// block.
 //
 // String literals and `const char*` become std::string, so `tell(actor, "hi")`
 // and `get<std::string>()` agree.
@@ -41,10 +42,14 @@ struct PayloadOps {
 };
 
 inline constexpr std::size_t payload_inline_size = 32;
+// Pointer alignment, not max_align_t's 16: a Payload is then 40 bytes instead
+// of 48, and an envelope 88 instead of 112 (docs/performance.md). Values that
+// need more (long double, SIMD vectors) live on the heap.
+inline constexpr std::size_t payload_inline_align = alignof(void*);
 
 template <class T>
 inline constexpr bool payload_fits_inline = sizeof(T) <= payload_inline_size &&
-                                            alignof(T) <= alignof(std::max_align_t) &&
+                                            alignof(T) <= payload_inline_align &&
                                             std::is_nothrow_move_constructible_v<T>;
 
 template <class T>
@@ -184,7 +189,7 @@ class Payload {
   [[noreturn]] void throw_bad_access(const std::type_info& wanted) const;
 
   const detail::PayloadOps* ops_ = nullptr;
-  alignas(std::max_align_t) unsigned char buf_[detail::payload_inline_size];
+  alignas(detail::payload_inline_align) unsigned char buf_[detail::payload_inline_size];
 };
 
 // Builds a Payload holding T constructed in place.
