@@ -116,7 +116,19 @@ ActorCell* Scheduler::steal(Worker& w) {
 }
 
 ActorCell* Scheduler::find_work(Worker& w) {
-  ++w.tick;
+  // The injection queue first, every injector_interval ticks (run_one counts
+  // them too and flags the turn): it holds every tell from a plain thread,
+  // timer firings and wakes from other threads, and a conversation that
+  // lives in the LIFO slot would otherwise keep it waiting for ever. The
+  // slot's actor then goes behind the ring's.
+  if (++w.tick % injector_interval == 0 || w.injector_due) {
+    w.injector_due = false;
+    if (ActorCell* a = take_injected(w)) {
+      if (w.lifo != nullptr) push_back_local(w, std::exchange(w.lifo, nullptr), false);
+      w.lifo_streak = 0;
+      return a;
+    }
+  }
   if (w.lifo != nullptr) {
     if (w.lifo_streak < lifo_streak_limit) {
       ++w.lifo_streak;
@@ -128,9 +140,6 @@ ActorCell* Scheduler::find_work(Worker& w) {
     push_back_local(w, std::exchange(w.lifo, nullptr), false);
   }
   w.lifo_streak = 0;
-  if (w.tick % injector_interval == 0) {
-    if (ActorCell* a = take_injected(w)) return a;
-  }
   if (ActorCell* a = w.ring.pop()) return a;
   if (ActorCell* a = take_injected(w)) return a;
 
@@ -171,8 +180,12 @@ void Scheduler::run_one(Worker& w, ActorCell* a) {
     // The actor it just woke (a reply, the next hop) runs next, without the
     // trip through find_work: the common case of a conversation between two
     // actors. The streak limit still applies, and every 61st tick find_work
-    // looks at the injection queue first.
-    if (w.lifo == nullptr || ++w.tick % injector_interval == 0) return;
+    // looks at the injection queue first (injector_due).
+    if (w.lifo == nullptr) return;
+    if (++w.tick % injector_interval == 0) {
+      w.injector_due = true;  // find_work looks at the injection queue first
+      return;
+    }
     if (w.lifo_streak >= lifo_streak_limit) {
       // The streak limit exists so the slot's actor cannot starve the ring's.
       // With the ring empty nobody here waits: keep the conversation going

@@ -7,17 +7,19 @@
 //   - a LIFO slot: the actor its own last tell woke up runs next, so a pair
 //     of actors that talk to each other stays on one worker and in cache.
 //     Not stealable; capped at `lifo_streak_limit` runs in a row, after which
-//     the slot's actor goes to the back of the ring (fairness);
+//     the slot's actor goes to the back of the ring (fairness) unless the
+//     ring is empty (then nobody here waits and the conversation goes on);
 //   - a bounded ring (RunQueue, 256 slots): the owner pushes and pops FIFO,
 //     thieves steal half; when full, half of it overflows to
 //   - the injection queue, shared (moodycamel ConcurrentQueue, per-worker
 //     tokens), which also takes every submission from non-worker threads.
-// A worker looks, in order: LIFO slot, its ring (the injection queue first
-// every `injector_interval` ticks so it cannot starve), the injection queue,
-// then steals from the other workers, then parks (parking.hpp).
+// A worker looks, in order: the injection queue every `injector_interval`
+// ticks (before the LIFO slot, so that neither a conversation in the slot nor
+// the ring can starve it), LIFO slot, its ring, the injection queue, then
+// steals from the other workers, then parks (parking.hpp).
 //
 // Which thread touches what
-//   lifo_, lifo_streak_, tick_, searching_: the owning worker only.
+//   lifo, lifo_streak, tick, injector_due, searching: the owning worker only.
 //   ring_: owner pushes/pops; any worker steals (run_queue.hpp).
 //   injector_: everyone (lock-free, moodycamel).
 //
@@ -117,6 +119,7 @@ struct Scheduler::Worker {
   ActorCell* lifo = nullptr;
   unsigned lifo_streak = 0;
   std::uint32_t tick = 0;
+  bool injector_due = false;  // run_one reached the injector interval: look there first
   bool searching = false;
   moodycamel::ProducerToken producer;
   moodycamel::ConsumerToken consumer;

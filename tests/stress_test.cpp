@@ -13,8 +13,6 @@
 
 #include "tests/test_support.hpp"
 
-#include "tests/test_support.hpp"
-
 using namespace std::chrono_literals;
 using ensemble::ActorAddress;
 using ensemble::Message;
@@ -56,6 +54,25 @@ struct Relay : ensemble::Actor {
   explicit Relay(ActorAddress to) : target(std::move(to)) {}
   ActorAddress target;
   void process(Message& m) { tell(std::move(m.content()), target); }
+};
+
+// Passes a counter round a ring of its own for as long as `run` holds, so a
+// worker is never idle: a conversation that lives in the LIFO slot.
+struct Bouncer : ensemble::Actor {
+  ActorAddress next;
+  std::atomic<bool>* run = nullptr;
+  void process(Message& m) {
+    if (auto* peer = m.get_if<ActorAddress>()) {
+      next = *peer;
+      return;
+    }
+    if (run->load(std::memory_order_relaxed)) tell(m.get<std::int64_t>() + 1, next);
+  }
+};
+
+struct Flag : ensemble::Actor {
+  std::atomic<bool>* seen = nullptr;
+  void process(Message&) { seen->store(true); }
 };
 
 }  // namespace
@@ -151,4 +168,37 @@ TEST_CASE("shutdown with messages in flight neither hangs nor loses a message si
   CHECK(accepted == sent);
   // Every accepted message was either handled or became a dead letter.
   CHECK(handled.load() + dead == sent);
+}
+
+// A worker busy with a conversation still serves the injection queue: tells
+// from plain threads, timer firings and cross-thread wakes all arrive there.
+// It once did not: the slot's actor ran again before the injector's turn came
+// round, so this probe waited for ever.
+TEST_CASE("a conversation on every worker does not starve tells from plain threads") {
+  for (std::size_t workers : {std::size_t{1}, std::size_t{2}}) {
+    for (int ring : {2, 5}) {
+      CAPTURE(workers);
+      CAPTURE(ring);
+      Syndicate syn("busy", {.workers = workers});
+      std::atomic<bool> run{true};
+      std::atomic<bool> seen{false};
+      auto flag_owner = std::make_unique<Flag>();
+      flag_owner->seen = &seen;
+      ActorAddress flag = syn.start_actor(std::move(flag_owner));
+      for (std::size_t w = 0; w < workers; ++w) {
+        std::vector<ActorAddress> members;
+        for (int i = 0; i < ring; ++i) {
+          auto b = std::make_unique<Bouncer>();
+          b->run = &run;
+          members.push_back(syn.start_actor(std::move(b)));
+        }
+        for (int i = 0; i < ring; ++i) syn.tell(members[i], members[(i + 1) % ring]);
+        syn.tell(members[0], std::int64_t{0});
+      }
+      std::this_thread::sleep_for(20ms);  // the rings are spinning
+      syn.tell(flag, 1);
+      CHECK(wait_until([&] { return seen.load(); }));
+      run = false;
+    }
+  }
 }
