@@ -2,7 +2,7 @@
 // parent/child links.
 //
 // One lock guards every link. Creation and stopping take it once each; tells
-// never do. It is a spin lock (runtime/spin_lock.hpp): the sections are a few
+// never do. It is a ShortLock (runtime/short_lock.hpp): the sections are a few
 // pointer writes, and a pthread mutex cost ~275 of the ~1950 instructions of
 // creating and stopping an actor (tools/count-actor-instructions create). It
 // is the place to shard first if actor creation across many cores ever shows
@@ -16,7 +16,7 @@
 #include <ensemble/actor.hpp>
 #include <ensemble/address.hpp>
 
-#include "runtime/spin_lock.hpp"
+#include "runtime/short_lock.hpp"
 
 namespace ensemble::runtime {
 
@@ -38,7 +38,7 @@ class Registry {
   std::size_t size() const;
 
  private:
-  mutable SpinLock lock_;
+  mutable ShortLock lock_;
   ActorCell* head_ = nullptr;  // oldest
   ActorCell* tail_ = nullptr;  // newest
   std::size_t size_ = 0;

@@ -53,7 +53,7 @@
 #include <mutex>
 #include <thread>
 
-#include "runtime/spin_lock.hpp"
+#include "runtime/short_lock.hpp"
 #include "runtime/timer_wheel.hpp"
 
 namespace ensemble::runtime {
@@ -118,10 +118,10 @@ class TimerService {
   std::uint64_t tick_floor(Clock::time_point t) const noexcept;
   std::uint64_t deadline_tick(Clock::time_point now, Clock::duration delay) const noexcept;
 
-  // A spin lock, not a mutex: schedule() and cancel() run on every ask and
-  // hold it for a few pointer writes (runtime/spin_lock.hpp has the figures).
+  // A ShortLock, not a mutex: schedule() and cancel() run on every ask and
+  // hold it for a few pointer writes (runtime/short_lock.hpp has the figures).
   // The timer thread sleeps on a condition_variable_any over it.
-  mutable SpinLock lock_;
+  mutable ShortLock lock_;
   std::condition_variable_any wake_;
   const Clock::time_point epoch_;  // tick 0
   TimerWheel wheel_;               // guarded by lock_

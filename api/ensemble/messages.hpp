@@ -54,8 +54,10 @@ struct SystemStatus {
 
 // The answer of every tell: delivered, or why not (the message then became a
 // dead letter with the same reason). The reason is one of the constants in
-// `reasons` below (static storage), so a result is two words and building one
-// on the hot path costs nothing; empty when delivered.
+// `reasons` below, so a result is three words and building one on the hot
+// path costs nothing; empty when delivered. Code that builds a DeliveryResult
+// itself must point `reason` at storage that outlives the result (a literal
+// or one of `reasons`), not at a temporary std::string.
 struct DeliveryResult {
   bool success = true;
   std::string_view reason;
