@@ -47,7 +47,7 @@ struct Reaper {
   ~Reaper() {
     while (MailboxNode* n = envelope_free_list.head) {
       envelope_free_list.head = n->next_.load(std::memory_order_relaxed);  // relaxed: thread-private
-      ::operator delete(n, sizeof(Envelope));
+      ::operator delete(n);
     }
     envelope_free_list.count = local_limit;  // later frees on this thread bypass the list
   }
@@ -112,11 +112,11 @@ void free_envelope_slow(Envelope* e) noexcept {
         out[n++] = b;
       }
       if (shared_pool().enqueue_bulk(out, n)) return;
-      for (std::size_t i = 0; i < n; ++i) ::operator delete(out[i], sizeof(Envelope));
+      for (std::size_t i = 0; i < n; ++i) ::operator delete(out[i]);
       return;
     }
   }
-  ::operator delete(e, sizeof(Envelope));
+  ::operator delete(e);
 }
 
 }  // namespace ensemble::runtime

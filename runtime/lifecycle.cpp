@@ -12,6 +12,9 @@
 //   S3 finish_stop: cancel wake-ups, run post_stop, mark STOPPED, unlink, tell
 //      the parent ChildActorExited (unless the parent or the syndicate is the
 //      one stopping), then bounce whatever is left in the mailbox.
+#include <string>
+#include <vector>
+
 #include <ensemble/errors.hpp>
 
 #include "runtime/syndicate_core.hpp"
@@ -165,7 +168,9 @@ void SyndicateCore::nudge(ActorCell* a, bool run_here) {
 RunOutcome SyndicateCore::begin_stop(ActorCell* a) {
   HandlerState& hs = side_of(*a);
   hs.stopping = true;
-  for (ActorAddress& child : registry_.children_for_stop(a)) {
+  std::vector<ActorAddress> children = registry_.children_for_stop(a);
+  if (children.empty()) return finish_stop(a);  // nothing to wait for, no guard taken
+  for (ActorAddress& child : children) {
     request_stop(static_cast<ActorCell*>(child.cell()), reasons::parent_stopped, StopMode::parent_stops);
   }
   if (!registry_.release_guard(a)) return RunOutcome::suspended;  // the last child re-schedules us
@@ -189,7 +194,9 @@ RunOutcome SyndicateCore::finish_stop(ActorCell* a) {
   {
     SideLock lock(*a);
     mode = hs.stop_mode;
-    reason = hs.stop_reason;
+    // Only the parent's ChildActorExited carries it; the claim (stop_claimed)
+    // keeps every later request_stop from writing it again.
+    if (mode == StopMode::notify_parent) reason = std::move(hs.stop_reason);
   }
   ActorAddress self = a->address();
   a->set_flag(detail::flag_stopped);

@@ -60,7 +60,9 @@ std::vector<ActorAddress> Registry::children_for_stop(ActorCell* a) {
   std::lock_guard lock(lock_);
   std::vector<ActorAddress> out;
   for (ActorCell* c = a->first_child_; c != nullptr; c = c->next_sibling_) out.emplace_back(c);
-  s.children_pending = out.size() + 1;
+  // +1: the caller's guard. With no children there is nothing to wait for
+  // and no guard (the caller must not call release_guard then).
+  s.children_pending = out.empty() ? 0 : out.size() + 1;
   return out;
 }
 

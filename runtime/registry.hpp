@@ -29,7 +29,8 @@ class Registry {
   // then schedule the parent); null otherwise.
   ActorCell* remove(ActorCell* a);
   // The children of `a`, and marks `a` as waiting for all of them (+1 for the
-  // caller's own guard, released by release_guard).
+  // caller's own guard, released by release_guard). None: nothing is marked,
+  // and the caller takes no guard.
   std::vector<ActorAddress> children_for_stop(ActorCell* a);
   // Drops the caller's guard; true when no child is left to wait for.
   bool release_guard(ActorCell* a);
