@@ -89,6 +89,18 @@ ActorAddress SyndicateCore::start_actor(detail::ActorStorage storage, ActorCell*
     discard(storage);
     throw SyndicateError("syndicate '" + name_ + "' is shut down");
   }
+  // A parent that is stopping (its tasks unwinding, its post_stop running)
+  // has already stopped its children: a new one would never be stopped with
+  // it and would report to a parent that is gone. Only the parent's own
+  // token holder creates its children, so reading its side state is safe.
+  if (parent != nullptr) {
+    // acquire: pairs with the release in side_of.
+    HandlerState* ps = parent->side_.load(std::memory_order_acquire);
+    if (ps != nullptr && ps->stopping) {
+      discard(storage);
+      throw ActorStopped("create_actor: the parent actor is stopping");
+    }
+  }
 
   // The cell heads the object's block, or stands alone for objects made with
   // new. Its initial reference is the registry's.

@@ -28,6 +28,24 @@ using ensemble_test::wait_until;
 
 namespace {
 
+struct Quiet : ensemble::Actor {
+  void process(Message&) {}
+};
+
+// Tries to create a child from post_stop, when its own children are gone.
+struct LateParent : ensemble::Actor {
+  std::atomic<int>* refused;
+  explicit LateParent(std::atomic<int>* r) : refused(r) {}
+  void process(Message&) {}
+  void post_stop() override {
+    try {
+      create_actor<Quiet>();
+    } catch (const ensemble::ActorStopped&) {
+      refused->fetch_add(1);
+    }
+  }
+};
+
 // A mutex-protected log of events, shared by actors and the test.
 class EventLog {
  public:
@@ -405,4 +423,16 @@ TEST_CASE("a coroutine handler suspended in an ask is cancelled when its actor s
   CHECK_FALSE(syn.tell(asker, "again").success);
   syn.shutdown();
   CHECK(state->post_stops.load() == 1);
+}
+
+TEST_CASE("create_actor from a stopping actor's post_stop is refused with ActorStopped") {
+  Syndicate syn("late-child");
+  std::atomic<int> refused{0};
+  ActorAddress parent = syn.create_actor<LateParent>(&refused);
+  REQUIRE(syn.stop(parent));
+  REQUIRE(wait_until([&] { return syn.status().actor_count == 0; }));
+  CHECK(refused.load() == 1);
+  // No orphan: nothing is left running, and nothing was told to the gone parent.
+  CHECK(syn.status().actor_count == 0);
+  CHECK(syn.status().dead_letter_count == 0);
 }
