@@ -174,6 +174,15 @@ void Scheduler::run_one(Worker& w, ActorCell* a) {
   }
   for (;;) {
     if (run_(context_, a) == RunOutcome::yield) {
+      // Budget used up. With nothing else waiting on this worker (slot and
+      // ring empty) it goes on here: in the ring it would wake a sleeper only
+      // to be stolen and run on another core, a migration per 64 messages
+      // for an actor that a stream keeps busy. The injection queue still gets
+      // its turn every injector_interval activations.
+      if (w.lifo == nullptr && w.ring.approx_empty()) {
+        if (++w.tick % injector_interval != 0) continue;
+        w.injector_due = true;
+      }
       push_back_local(w, a, true);
       return;
     }
