@@ -13,6 +13,9 @@
 //     thieves steal half; when full, half of it overflows to
 //   - the injection queue, shared (moodycamel ConcurrentQueue, per-worker
 //     tokens), which also takes every submission from non-worker threads.
+// An actor that used up its budget goes to the back of the ring, or runs on
+// at once when the slot and the ring are empty (nobody here waits for the
+// core, and in the ring a woken sleeper would steal it just to move it).
 // A worker looks, in order: the injection queue every `injector_interval`
 // ticks (before the LIFO slot, so that neither a conversation in the slot nor
 // the ring can starve it), LIFO slot, its ring, the injection queue, then
