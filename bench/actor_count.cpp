@@ -14,23 +14,14 @@
 
 #include <ensemble/ensemble.hpp>
 
+#include "bench/ask_workload.hpp"
+
 namespace {
 using ensemble::ActorAddress;
 using ensemble::Message;
 
-struct Echo : ensemble::Actor {
-  std::int64_t process(Message& m) { return m.get<std::int64_t>(); }
-};
-struct Asker : ensemble::Actor {
-  ActorAddress echo;
-  std::promise<std::int64_t> done;
-  ensemble::Task<> process(Message& m) {
-    const auto n = m.get<std::int64_t>();
-    std::int64_t sum = 0;
-    for (std::int64_t i = 0; i < n; ++i) sum += (co_await ask(i, echo)).get<std::int64_t>();
-    done.set_value(sum);
-  }
-};
+using ask_workload::Asker;
+using ask_workload::Echo;
 
 struct Idle : ensemble::Actor {
   void process(Message&) {}

@@ -8,6 +8,8 @@
 
 #include <ensemble/ensemble.hpp>
 
+#include "bench/ask_workload.hpp"
+
 namespace ensemble_bench {
 namespace {
 
@@ -145,19 +147,9 @@ std::uint64_t savina_counting(std::int64_t n, std::size_t workers) {
 }
 
 // ---- ask: an actor asks another from a Task handler, in a loop
-struct Echo : ensemble::Actor {
-  std::int64_t process(Message& m) { return m.get<std::int64_t>(); }
-};
-struct Asker : ensemble::Actor {
-  ActorAddress echo;
-  std::promise<std::int64_t> done;
-  ensemble::Task<> process(Message& m) {
-    const auto n = m.get<std::int64_t>();
-    std::int64_t sum = 0;
-    for (std::int64_t i = 0; i < n; ++i) sum += (co_await ask(i, echo)).get<std::int64_t>();
-    done.set_value(sum);
-  }
-};
+// (bench/ask_workload.hpp, shared with bench/actor-count)
+using ask_workload::Asker;
+using ask_workload::Echo;
 std::uint64_t ask_loop(std::int64_t n, std::size_t workers) {
   Syndicate syn("ask", {.workers = workers});
   auto owner = std::make_unique<Asker>();
