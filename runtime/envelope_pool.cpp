@@ -23,7 +23,6 @@
 namespace ensemble::runtime {
 namespace {
 
-constexpr std::uint32_t local_limit = envelope_list_limit;
 constexpr std::size_t batch = 64;
 #if defined(ENSEMBLE_TSAN)
 // ThreadSanitizer does not model the fences moodycamel orders its blocks with,
@@ -35,7 +34,6 @@ constexpr std::size_t shared_limit = 0;
 constexpr std::size_t shared_limit = std::size_t{1} << 16;  // 8 MiB of parked envelopes
 #endif
 
-
 moodycamel::ConcurrentQueue<void*>& shared_pool() {
   static auto* pool = new moodycamel::ConcurrentQueue<void*>(0);
   return *pool;
@@ -45,42 +43,27 @@ moodycamel::ConcurrentQueue<void*>& shared_pool() {
 // only, so the hot path never touches its guard.
 struct Reaper {
   ~Reaper() {
-    while (MailboxNode* n = envelope_free_list.head) {
-      envelope_free_list.head = n->next_.load(std::memory_order_relaxed);  // relaxed: thread-private
-      ::operator delete(n);
-    }
-    envelope_free_list.count = local_limit;  // later frees on this thread bypass the list
+    while (MailboxNode* n = pop_free_block()) ::operator delete(n);
+    envelope_free_list.count = envelope_list_limit;  // later frees on this thread bypass the list
   }
 };
 thread_local Reaper reaper;
-
-MailboxNode* pop_local() noexcept {
-  MailboxNode* n = envelope_free_list.head;
-  if (n != nullptr) {
-    envelope_free_list.head = n->next_.load(std::memory_order_relaxed);  // relaxed: thread-private
-    --envelope_free_list.count;
-  }
-  return n;
-}
 
 void push_local(void* block) noexcept {
   if (!envelope_free_list.reaper_armed) {
     envelope_free_list.reaper_armed = true;
     (void)&reaper;  // constructs it: its destructor runs at thread exit
   }
-  auto* n = ::new (block) MailboxNode;  // the storage outlives the Envelope: reuse it as a node
-  n->next_.store(envelope_free_list.head, std::memory_order_relaxed);  // relaxed: thread-private
-  envelope_free_list.head = n;
-  ++envelope_free_list.count;
+  push_free_block(block);
 }
 
 }  // namespace
 
 constinit ENSEMBLE_HOT_TLS EnvelopeFreeList envelope_free_list{};
 
+// Called when the thread's list is empty (take_envelope_block, the header).
 void* take_envelope_block_slow() {
-  if (MailboxNode* n = pop_local()) return n;
-  if constexpr (local_limit > 0 && shared_limit > 0) {
+  if constexpr (envelope_list_limit > 0 && shared_limit > 0) {
     void* got[batch];
     std::size_t n = shared_pool().try_dequeue_bulk(got, batch);
     if (n > 0) {
@@ -97,17 +80,17 @@ Envelope* new_envelope(Message&& m) {
 
 // Called with the envelope destroyed already (free_envelope, the header).
 void free_envelope_slow(Envelope* e) noexcept {
-  if (envelope_free_list.count < local_limit) {
+  if (envelope_free_list.count < envelope_list_limit) {
     push_local(e);
     return;
   }
-  if constexpr (local_limit > 0) {
+  if constexpr (envelope_list_limit > 0) {
     if (shared_pool().size_approx() < shared_limit) {
       void* out[batch];
       std::size_t n = 0;
       out[n++] = e;
       while (n < batch) {
-        MailboxNode* b = pop_local();
+        MailboxNode* b = pop_free_block();
         if (b == nullptr) break;
         out[n++] = b;
       }

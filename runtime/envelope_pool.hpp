@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstdint>
+#include <new>
 
 #include "runtime/atomics.hpp"
 #include "runtime/envelope.hpp"
@@ -29,30 +30,41 @@ struct EnvelopeFreeList {
 };
 extern constinit ENSEMBLE_HOT_TLS EnvelopeFreeList envelope_free_list;
 
+// The list's two operations, for the inline paths below and the slow paths
+// in envelope_pool.cpp alike.
+inline MailboxNode* pop_free_block() noexcept {
+  EnvelopeFreeList& l = envelope_free_list;
+  MailboxNode* n = l.head;
+  if (n != nullptr) {
+    l.head = n->next_.load(std::memory_order_relaxed);  // relaxed: thread-private
+    --l.count;
+  }
+  return n;
+}
+inline void push_free_block(void* block) noexcept {
+  EnvelopeFreeList& l = envelope_free_list;
+  auto* n = ::new (block) MailboxNode;  // the storage outlives the Envelope: reuse it as a node
+  n->next_.store(l.head, std::memory_order_relaxed);  // relaxed: thread-private
+  l.head = n;
+  ++l.count;
+}
+
 // Slow paths (envelope_pool.cpp).
 void* take_envelope_block_slow();
 void free_envelope_slow(Envelope* e) noexcept;
 
 // Raw storage for one Envelope (construct it with placement new).
 inline void* take_envelope_block() {
-  EnvelopeFreeList& l = envelope_free_list;
-  if (MailboxNode* n = l.head) {
-    l.head = n->next_.load(std::memory_order_relaxed);  // relaxed: thread-private
-    --l.count;
-    return n;
-  }
+  if (MailboxNode* n = pop_free_block()) return n;
   return take_envelope_block_slow();
 }
 
 // Destroys the envelope and keeps its storage for reuse.
 inline void free_envelope(Envelope* e) noexcept {
   e->~Envelope();
-  EnvelopeFreeList& l = envelope_free_list;
+  const EnvelopeFreeList& l = envelope_free_list;
   if (l.count < envelope_list_limit && l.reaper_armed) {
-    auto* n = ::new (static_cast<void*>(e)) MailboxNode;  // the storage outlives the Envelope
-    n->next_.store(l.head, std::memory_order_relaxed);  // relaxed: thread-private
-    l.head = n;
-    ++l.count;
+    push_free_block(e);
     return;
   }
   free_envelope_slow(e);

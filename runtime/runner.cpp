@@ -238,19 +238,18 @@ void SyndicateCore::reply(ActorCell* a, const Message& request, Payload content)
   const ActorAddress& to = request.sender();
   if (!to) return;
   detail::Cell* c = to.cell();
-  if (c->kind() == detail::CellKind::reply && c->core() == this && !shut_down()) {
-    // An ask's reply slot: the content goes straight into it, no message.
-    if (static_cast<ReplySlot*>(c)->deliver(content)) return;
-    // The ask is over (timed out, cancelled, answered): a dead letter, with
-    // the reason tell() gives a reply slot that is gone.
-    Message late = make_message(std::move(content), a->address());
-    late.set_correlation_id(request.id());
-    dead_letter(std::move(late), to, reasons::not_found);
-    return;
-  }
+  // An ask's reply slot takes the content straight, no message. If the ask
+  // is over (timed out, cancelled, answered) the reply is a dead letter, with
+  // the reason tell() gives a reply slot that is gone.
+  const bool to_slot = c->kind() == detail::CellKind::reply && c->core() == this && !shut_down();
+  if (to_slot && static_cast<ReplySlot*>(c)->deliver(content)) return;
   Message m = make_message(std::move(content), a->address());
   m.set_correlation_id(request.id());
-  tell(request.sender(), std::move(m));
+  if (to_slot) {
+    dead_letter(std::move(m), to, reasons::not_found);
+  } else {
+    tell(to, std::move(m));
+  }
 }
 
 void SyndicateCore::handler_failed(ActorCell* a, Envelope* env, const std::string& what) {

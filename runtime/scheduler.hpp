@@ -85,7 +85,7 @@ class Scheduler {
   int current_worker_index() const noexcept;
 
  public:
-  struct Worker;  // defined in scheduler.cpp
+  struct Worker;  // defined below the class
 
  private:
   bool schedule_external(ActorCell* actor) noexcept;
