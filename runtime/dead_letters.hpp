@@ -2,7 +2,8 @@
 //
 // Every dead letter is counted; the most recent `keep` are kept for
 // Syndicate::dead_letters(). Recording takes a mutex: dead letters are the
-// slow path by definition.
+// slow path by definition. A letter is counted only after it is stored, so
+// count() never runs ahead of snapshot().
 #pragma once
 
 #include <atomic>
@@ -22,10 +23,9 @@ class DeadLetters {
   explicit DeadLetters(std::size_t keep) : keep_(keep) {}
   void record(Message message, ActorAddress target, std::string reason);
   std::vector<std::shared_ptr<const DeadLetter>> snapshot() const;
-  std::uint64_t count() const noexcept {
-    // relaxed: a statistic; no data is read through it.
-    return count_.load(std::memory_order_relaxed);
-  }
+  // Every letter counted here is already in snapshot() (unless `keep` pushed
+  // it out): acquire pairs with record()'s release increment.
+  std::uint64_t count() const noexcept { return count_.load(std::memory_order_acquire); }
 
  private:
   const std::size_t keep_;

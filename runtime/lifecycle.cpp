@@ -212,6 +212,12 @@ RunOutcome SyndicateCore::finish_stop(ActorCell* a) {
   }
   ActorAddress self = a->address();
   a->set_flag(detail::flag_stopped);
+  // The object goes now: its destructor releases the addresses it kept (peers
+  // in a ring, children), so actors that point at each other are freed. It
+  // goes before the registry forgets the actor, so whoever sees the actor
+  // gone (status().actor_count, the parent's ChildActorExited) also sees its
+  // destructor done.
+  a->destroy_object();
   ActorCell* parent_done = registry_.remove(a);
   if (mode == StopMode::notify_parent && a->parent_) {
     tell(a->parent_, make_message(ChildActorExited{self, std::move(reason)}, self));
@@ -220,9 +226,6 @@ RunOutcome SyndicateCore::finish_stop(ActorCell* a) {
   // make a cycle with a parent that keeps its children's addresses (the usual
   // pattern), and neither would ever be freed.
   a->parent_ = ActorAddress();
-  // The object goes now: its destructor releases the addresses it kept (peers
-  // in a ring, children), so actors that point at each other are freed.
-  a->destroy_object();
   if (parent_done != nullptr) schedule(parent_done);
   bounce_deferred(a, hs);
   // seq_cst: pairs with the increment in stop_and_wait (Dekker): either it sees

@@ -436,3 +436,53 @@ TEST_CASE("create_actor from a stopping actor's post_stop is refused with ActorS
   CHECK(syn.status().actor_count == 0);
   CHECK(syn.status().dead_letter_count == 0);
 }
+
+namespace {
+// A destructor that holds the stopping worker until the test opens the gate,
+// so the test can look at the syndicate while the object is being destroyed.
+struct DestructorGate {
+  std::atomic<bool> entered{false};
+  std::atomic<bool> open{false};
+};
+struct GatedChild : ensemble::Actor {
+  explicit GatedChild(std::shared_ptr<DestructorGate> g) : gate(std::move(g)) {}
+  ~GatedChild() override {
+    gate->entered.store(true);
+    // Bounded: a broken test must not hang the suite.
+    wait_until([&] { return gate->open.load(); }, 10s);
+  }
+  void process(Message&) {}
+  std::shared_ptr<DestructorGate> gate;
+};
+struct GatedParent : ensemble::Actor {
+  explicit GatedParent(std::shared_ptr<DestructorGate> g) : gate(std::move(g)) {}
+  Payload process(Message& m) {
+    if (auto* exited = m.get_if<ensemble::ChildActorExited>()) {
+      // What the parent can observe when it hears of its child.
+      tell(gate->entered.load() && gate->open.load(), syndicate().inbox_address());
+      (void)exited;
+      return {};
+    }
+    return create_actor<GatedChild>(gate);
+  }
+  std::shared_ptr<DestructorGate> gate;
+};
+}  // namespace
+
+TEST_CASE("an actor leaves status().actor_count, and its parent hears of it, only after its destructor") {
+  Syndicate syn("gone-means-destroyed");
+  auto gate = std::make_shared<DestructorGate>();
+  ActorAddress parent = syn.create_actor<GatedParent>(gate);
+  ActorAddress child = syn.ask(parent, "spawn", 5s).get().get<ActorAddress>();
+  REQUIRE(syn.status().actor_count == 2);
+  REQUIRE(syn.tell(child, ensemble::ActorExitRequest{"done"}).success);
+  REQUIRE(wait_until([&] { return gate->entered.load(); }));
+  // The destructor is running: the child still counts, and its parent has not
+  // been told (the ChildActorExited is sent after the destructor returns).
+  CHECK(syn.status().actor_count == 2);
+  gate->open.store(true);
+  auto told = syn.receive(5s);
+  REQUIRE(told.has_value());
+  CHECK(told->get<bool>());  // the parent saw the destructor finished
+  CHECK(syn.status().actor_count == 1);
+}
