@@ -23,6 +23,8 @@
 
 #include <ensemble/ensemble.hpp>
 
+#include "tests/test_support.hpp"
+
 using namespace std::chrono_literals;
 using ensemble::ActorAddress;
 using ensemble::Message;
@@ -277,12 +279,14 @@ TEST_CASE("review F5: per-thread envelope cache is never freed when a thread exi
   // Warm up: main thread caches, glibc arenas, doctest.
   for (int i = 0; i < 3; ++i) cycle();
   // Also run the main thread's tells through a thread that exits.
-  const std::size_t before = mallinfo2().uordblks;
+  const std::size_t before = ensemble_test::heap_in_use();
   const int rounds = 40 / slow;
   for (int i = 0; i < rounds; ++i) std::thread(cycle).join();
-  const std::size_t after = mallinfo2().uordblks;
+  const std::size_t after = ensemble_test::heap_in_use();
   const double per_round = (double(after) - double(before)) / rounds;
-  MESSAGE("heap growth per syndicate create/destroy: " << per_round << " bytes");
+  MESSAGE("heap in use before: " << before << " bytes; growth per syndicate create/destroy: "
+                                   << per_round << " bytes");
+  REQUIRE(before > 0);  // the measure works in this build
   // Each round exits 3 threads that each freed thousands of envelopes (up to
   // 1024 cached each): ~hundreds of KiB per round when leaking, ~0 otherwise.
   CHECK(per_round < 16 * 1024);
@@ -487,58 +491,97 @@ TEST_CASE("review F7: tells racing shutdown: every message handled or dead-lette
 namespace {
 // A Task handler that asks a peer, sometimes stopping itself mid-way.
 struct Relay : ensemble::Actor {
-  explicit Relay(ActorAddress peer) : peer_(std::move(peer)) {}
+  Relay(ActorAddress peer, std::chrono::milliseconds patience)
+      : peer_(std::move(peer)), patience_(patience) {}
   ensemble::Task<int> process(Message& m) {
     int n = m.get<int>();
-    if (n % 7 == 3) stop();
-    auto r = co_await ask(n, peer_, 200ms);
+    if (n % 7 == 3) stop();  // stops once this handler is suspended: it never replies
+    auto r = co_await ask(n, peer_, patience_);
     co_return r.get<int>() + 1;
   }
   ActorAddress peer_;
+  std::chrono::milliseconds patience_;
 };
 
 struct MaybeSlowEcho : ensemble::Actor {
   int process(Message& m) {
     int n = m.get<int>();
     if (n % 5 == 0) std::this_thread::sleep_for(1ms);
-    if (n % 11 == 4) stop();
+    if (n % 11 == 4) stop();  // after this reply
     return n;
   }
+};
+
+// What became of the asks of one round.
+struct AskOutcomes {
+  std::mutex mutex;
+  int answered = 0, timed_out = 0, cancelled = 0;
+  int patient = 0, patient_answered = 0;
+  int stopper_answered = 0;
+  std::vector<std::string> wrong;  // wrong replies and unexpected errors
 };
 }  // namespace
 
 TEST_CASE("review S3: asks (blocking and co_await) racing self-stop, replies and time-outs") {
-  bool ok = finishes_within(20s, [] {
+  // Each ask goes to a fresh Relay, whose coroutine handler asks a fresh echo.
+  // Most asks have a 1-3 ms time-out, racing the reply; every fourth (unless
+  // its relay stops itself) is patient (10 s both ways) and must be answered.
+  // Every ask ends in the right reply, ActorTimeout, or ActorStopped; nothing
+  // else. A relay that stopped itself before asking never replies.
+  bool ok = finishes_within(60s, [] {
     for (int round = 0; round < 10 / slow; ++round) {
       SyndicateConfig cfg{.workers = 2, .messages_per_activation = 4};
       Syndicate syn("s3", cfg);
       std::vector<std::thread> askers;
-      std::atomic<int> answered{0}, failed{0};
+      AskOutcomes out;
       for (int t = 0; t < 3; ++t) {
         askers.emplace_back([&, t] {
           for (int i = 0; i < 60 / slow; ++i) {
+            const int v = i * 3 + t;
+            const bool stopper = v % 7 == 3;
+            const bool patient = i % 4 == 0 && !stopper;
+            const auto limit = patient ? std::chrono::milliseconds(10s)
+                                       : std::chrono::milliseconds(1 + i % 3);
             auto echo = syn.create_actor<MaybeSlowEcho>();
-            auto relay = syn.create_actor<Relay>(echo);
+            auto relay = syn.create_actor<Relay>(echo, patient ? limit : 200ms);
+            std::string wrong;
+            bool answered = false, timed_out = false, cancelled = false;
             try {
-              int r = syn.ask(relay, i * 3 + t, std::chrono::milliseconds(1 + i % 3)).get().get<int>();
-              CHECK(r == i * 3 + t + 1);
-              answered++;
-            } catch (const ensemble::SyndicateError&) {
-              failed++;
-            } catch (const std::exception&) {
-              failed++;
+              int r = syn.ask(relay, v, limit).get().get<int>();
+              answered = true;
+              if (r != v + 1) wrong = "reply " + std::to_string(r) + " to " + std::to_string(v);
+            } catch (const ensemble::ActorTimeout&) {
+              timed_out = true;
+            } catch (const ensemble::ActorStopped&) {
+              cancelled = true;
+            } catch (const std::exception& e) {
+              wrong = std::string("unexpected error: ") + e.what();
             }
+            std::lock_guard lock(out.mutex);
+            out.answered += answered;
+            out.timed_out += timed_out;
+            out.cancelled += cancelled;
+            out.patient += patient;
+            out.patient_answered += patient && answered;
+            out.stopper_answered += stopper && answered;
+            if (!wrong.empty()) out.wrong.push_back(std::move(wrong));
           }
         });
       }
       for (auto& t : askers) t.join();
-      CHECK(answered + failed == 3 * (60 / slow));
+      CAPTURE(round);
+      CHECK_MESSAGE(out.wrong.empty(), (out.wrong.empty() ? "" : out.wrong.front()));
+      CHECK(out.patient > 0);
+      CHECK(out.patient_answered == out.patient);
+      CHECK(out.stopper_answered == 0);
+      CHECK(out.answered + out.timed_out + out.cancelled + int(out.wrong.size()) == 3 * (60 / slow));
     }
   });
   CHECK_MESSAGE(ok, "an ask or the shutdown hung");
 }
 
 namespace {
+// Fires wake-ups back to back: four at first, then one per wake-up it gets.
 struct Ticker : ensemble::Actor {
   explicit Ticker(std::shared_ptr<std::atomic<int>> fired) : fired_(std::move(fired)) {}
   void process(Message& m) {
@@ -554,19 +597,43 @@ struct Ticker : ensemble::Actor {
 }  // namespace
 
 TEST_CASE("review S4: schedule_after racing stop and shutdown") {
-  bool ok = finishes_within(20s, [] {
+  // 16 tickers; half are stopped with wake-ups in flight, the rest go down
+  // with the shutdown. A stopped ticker never fires again, the others keep
+  // firing after their peers stopped, and the shutdown cancels every pending
+  // wake-up. (The short sleeps vary where the stops land; nothing waits on
+  // them.)
+  bool ok = finishes_within(60s, [] {
     for (int round = 0; round < 20 / slow; ++round) {
+      CAPTURE(round);
       Syndicate syn("s4", SyndicateConfig{.workers = 2});
-      auto fired = std::make_shared<std::atomic<int>>(0);
+      std::vector<std::shared_ptr<std::atomic<int>>> fired;
       std::vector<ActorAddress> ts;
       for (int i = 0; i < 16; ++i) {
-        ts.push_back(syn.create_actor<Ticker>(fired));
+        fired.push_back(std::make_shared<std::atomic<int>>(0));
+        ts.push_back(syn.create_actor<Ticker>(fired.back()));
         syn.tell(ts.back(), 0);
       }
       std::this_thread::sleep_for(std::chrono::milliseconds(round % 4));
-      for (int i = 0; i < 16; i += 2) syn.stop(ts[i]);
+      for (int i = 0; i < 16; i += 2) CHECK(syn.stop(ts[i]));
       std::this_thread::sleep_for(std::chrono::milliseconds(round % 3));
-      // The syndicate's destructor stops the rest with wake-ups in flight.
+      REQUIRE(ensemble_test::wait_until([&] { return syn.status().actor_count == 8; }, 10s));
+      std::vector<int> at_stop;
+      for (auto& f : fired) at_stop.push_back(f->load());
+      // Every live ticker fires twice more; no stopped one fires at all.
+      REQUIRE(ensemble_test::wait_until([&] {
+        for (int i = 1; i < 16; i += 2) {
+          if (fired[i]->load() < at_stop[i] + 2) return false;
+        }
+        return true;
+      }, 10s));
+      for (int i = 0; i < 16; i += 2) CHECK(fired[i]->load() == at_stop[i]);
+      syn.shutdown();
+      CHECK(syn.status().actor_count == 0);
+      CHECK(syn.status().pending_wakeups == 0);
+      std::vector<int> at_shutdown;
+      for (auto& f : fired) at_shutdown.push_back(f->load());
+      CHECK_FALSE(syn.tell(ts[1], 0).success);
+      for (int i = 0; i < 16; ++i) CHECK(fired[i]->load() == at_shutdown[i]);
     }
   });
   CHECK_MESSAGE(ok, "hung");
@@ -619,31 +686,56 @@ TEST_CASE("review S5: create_actor, parent/child stops and tells racing shutdown
 }
 
 namespace {
+// Passes a token to its peer for every message it gets; counts what it
+// handled and what it sent (and whether the tell was accepted).
+struct PingCounts {
+  std::atomic<std::uint64_t> handled{0}, sent{0};
+};
 struct Pinger : ensemble::Actor {
+  explicit Pinger(std::shared_ptr<PingCounts> c) : counts_(std::move(c)) {}
   void process(Message& m) {
+    counts_->handled.fetch_add(1);
     if (m.is<ActorAddress>()) peer_ = m.get<ActorAddress>();
-    if (peer_) tell(1, peer_);
+    if (peer_) {
+      counts_->sent.fetch_add(1);
+      tell(Tag{1}, peer_);
+    }
   }
+  std::shared_ptr<PingCounts> counts_;
   ActorAddress peer_;
 };
 }  // namespace
 
 TEST_CASE("review S6: destroying a syndicate while actors ping-pong and a thread tells") {
-  bool ok = finishes_within(20s, [] {
+  // Six actors in a ring pass tokens while a thread tells the first one as
+  // fast as it can; the syndicate shuts down in the middle. Every message,
+  // from the thread or from an actor, was handled or became a dead letter.
+  bool ok = finishes_within(60s, [] {
     for (int round = 0; round < 30 / slow; ++round) {
-      auto syn = std::make_unique<Syndicate>("s6", SyndicateConfig{.workers = 2});
+      CAPTURE(round);
+      auto syn = std::make_unique<Syndicate>(
+          "s6", SyndicateConfig{.workers = 2, .dead_letters_kept = 100'000'000});
+      auto counts = std::make_shared<PingCounts>();
       std::vector<ActorAddress> ps;
-      for (int i = 0; i < 6; ++i) ps.push_back(syn->create_actor<Pinger>());
-      for (int i = 0; i < 6; ++i) syn->tell(ps[i], ps[(i + 1) % 6]);
+      for (int i = 0; i < 6; ++i) ps.push_back(syn->create_actor<Pinger>(counts));
+      for (int i = 0; i < 6; ++i) REQUIRE(syn->tell(ps[i], ps[(i + 1) % 6]).success);
       std::atomic<bool> stop{false};
+      std::atomic<std::uint64_t> told{0};
       std::thread teller([&] {
-        while (!stop.load()) syn->tell(ps[0], 2);
+        while (!stop.load()) {
+          syn->tell(ps[0], Tag{2});
+          told.fetch_add(1);
+        }
       });
-      std::this_thread::sleep_for(std::chrono::milliseconds(round % 4));
+      std::this_thread::sleep_for(std::chrono::milliseconds(round % 4));  // varies the moment
       syn->shutdown();
       stop = true;
       teller.join();
-      syn.reset();  // destruction with late mail bounced
+      const std::uint64_t all = 6 + told.load() + counts->sent.load();
+      const std::uint64_t dead = syn->status().dead_letter_count;
+      CHECK(syn->dead_letters().size() == dead);  // nothing pushed out of the list
+      CHECK(counts->handled.load() + dead == all);
+      syn.reset();  // destruction after the bounces
     }
   });
   CHECK_MESSAGE(ok, "hung");

@@ -61,12 +61,15 @@ struct Relay : ensemble::Actor {
 struct Bouncer : ensemble::Actor {
   ActorAddress next;
   std::atomic<bool>* run = nullptr;
+  std::atomic<std::int64_t>* hops = nullptr;  // the ring's latest hop count
   void process(Message& m) {
     if (auto* peer = m.get_if<ActorAddress>()) {
       next = *peer;
       return;
     }
-    if (run->load(std::memory_order_relaxed)) tell(m.get<std::int64_t>() + 1, next);
+    std::int64_t hop = m.get<std::int64_t>();
+    hops->store(hop, std::memory_order_relaxed);  // relaxed: a progress gauge
+    if (run->load(std::memory_order_relaxed)) tell(hop + 1, next);
   }
 };
 
@@ -179,6 +182,7 @@ TEST_CASE("a conversation on every worker does not starve tells from plain threa
     for (int ring : {1, 2, 5}) {  // 1: an actor that tells itself, never idle
       CAPTURE(workers);
       CAPTURE(ring);
+      std::vector<std::atomic<std::int64_t>> hops(workers);  // outlives the syndicate's actors
       Syndicate syn("busy", {.workers = workers});
       std::atomic<bool> run{true};
       std::atomic<bool> seen{false};
@@ -190,14 +194,26 @@ TEST_CASE("a conversation on every worker does not starve tells from plain threa
         for (int i = 0; i < ring; ++i) {
           auto b = std::make_unique<Bouncer>();
           b->run = &run;
+          b->hops = &hops[w];
           members.push_back(syn.start_actor(std::move(b)));
         }
         for (int i = 0; i < ring; ++i) syn.tell(members[i], members[(i + 1) % ring]);
         syn.tell(members[0], std::int64_t{0});
       }
-      std::this_thread::sleep_for(20ms);  // the rings are spinning
+      // Every ring is spinning (well past one scheduling budget) before the
+      // probe is sent, and is still spinning when it arrives.
+      constexpr std::int64_t spinning = 1000;
+      REQUIRE(wait_until([&] {
+        for (auto& h : hops) {
+          if (h.load(std::memory_order_relaxed) < spinning) return false;
+        }
+        return true;
+      }));
+      std::vector<std::int64_t> at_probe;
+      for (auto& h : hops) at_probe.push_back(h.load(std::memory_order_relaxed));
       syn.tell(flag, 1);
       CHECK(wait_until([&] { return seen.load(); }));
+      for (std::size_t w = 0; w < workers; ++w) CHECK(hops[w].load() > at_probe[w]);
       run = false;
     }
   }

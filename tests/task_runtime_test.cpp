@@ -255,17 +255,19 @@ TEST_CASE("destroying a syndicate with suspended tasks frees every frame") {
 TEST_CASE("task::run waiting while the syndicate shuts down throws ActorStopped") {
   auto syn = std::make_unique<Syndicate>("run-shutdown", SyndicateConfig{.workers = 2});
   std::atomic<bool> threw{false};
+  std::atomic<bool> started{false};
   std::thread waiter([&] {
     try {
-      task::run(*syn, []() -> Task<int> {
+      task::run(*syn, [](std::atomic<bool>& s) -> Task<int> {
+        s.store(true);  // from here the task runs on to its suspend without a pause
         co_await task::suspend();
         co_return 0;
-      }());
+      }(started));
     } catch (const ensemble::ActorStopped&) {
       threw = true;
     }
   });
-  std::this_thread::sleep_for(20ms);
+  REQUIRE(ensemble_test::wait_until([&] { return started.load(); }));
   syn->shutdown();
   waiter.join();
   CHECK(threw);
@@ -552,14 +554,32 @@ TEST_CASE("a parallel fork is aborted through its strand; its join sees the erro
   CHECK(cleaned->load() == 1);
 }
 
+namespace {
+// Waits for `d`; says when it started and whether the wait was aborted.
+Task<int> waits_for(task::Deferred<int> d, std::shared_ptr<std::atomic<int>> stage) {
+  stage->store(1);  // from here the task runs on to its wait without a pause
+  try {
+    co_return co_await task::wait(d);
+  } catch (...) {
+    stage->store(2);  // the wait was registered with `d`, then aborted
+    throw;
+  }
+}
+}  // namespace
+
 TEST_CASE("a Deferred resolved after its syndicate is gone drops the wake of the task that waited") {
   task::Deferred<int> d;
+  auto stage = std::make_shared<std::atomic<int>>(0);
   {
     Syndicate syn("deferred-late", SyndicateConfig{.workers = 2});
-    task::spawn(syn, [](task::Deferred<int> d) -> Task<int> { co_return co_await task::wait(d); }(d));
-    std::this_thread::sleep_for(10ms);  // let it wait; the shutdown tears it down either way
+    task::spawn(syn, waits_for(d, stage));
+    REQUIRE(ensemble_test::wait_until([&] { return stage->load() >= 1; }));
   }
-  CHECK(d.resolve(5));  // nobody is left to wake: no crash, no leak (ASan)
+  // The shutdown aborted the task inside its wait, so `d` still holds the
+  // wake of a task whose syndicate is gone.
+  CHECK(stage->load() == 2);
+  CHECK(d.resolve(5));  // nobody is left to wake: no crash, no use of the freed syndicate (ASan)
+  CHECK_FALSE(d.resolve(6));  // settled once
 }
 
 // --- regressions found in review -------------------------------------------------
