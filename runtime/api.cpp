@@ -91,8 +91,8 @@ DeliveryResult Endpoint::tell(const ActorAddress& target, Payload payload) {
 Payload Endpoint::ask(const ActorAddress& target, Payload payload,
                       std::chrono::nanoseconds timeout) {
   if (timeout <= std::chrono::nanoseconds::zero()) {
-    throw std::invalid_argument("ask timeout must be positive (got " + format_seconds(timeout) +
-                                " seconds)");
+    throw InvalidArgument("ask timeout must be positive (got " + format_seconds(timeout) +
+                          " seconds)");
   }
   DeliveryResult r = tell(target, std::move(payload));
   if (!r) throw MessageDeliveryError(target.to_string(), std::string(r.reason));

@@ -34,17 +34,24 @@ AskOperation::~AskOperation() {
 
 void AskOperation::send(detail::TaskNode* waiter) {
   if (timeout_ <= std::chrono::nanoseconds::zero()) {
-    throw std::invalid_argument("ask timeout must be positive (got " + format_seconds(timeout_) +
-                                " seconds); pass no_timeout to wait without limit");
+    throw InvalidArgument("ask timeout must be positive (got " + format_seconds(timeout_) +
+                          " seconds); pass no_timeout to wait without limit");
   }
   // A task waiter is resumed through its strand; get() (plain code, or a
   // pre_start running on the creating thread) waits on the slot's futex.
   slot_ = new ReplySlot(core_, core_->next_cell_id(),
                         waiter != nullptr ? runtime::waker_for(*waiter) : runtime::TaskWaker{});
-  if (timeout_ != no_timeout) slot_->arm_timer(core_->timers(), timeout_);
+  // The timer service refuses once the syndicate is shutting down; the tell
+  // below then decides: refused (spark's "system is shut down") or, if it
+  // slipped in first, accepted by a syndicate that can no longer time it out.
+  const bool timed = timeout_ == no_timeout || slot_->arm_timer(core_->timers(), timeout_);
   // The tell's fast path, with the slot as the sender (a new reference).
   DeliveryResult r = core_->tell(target_, std::move(request_), slot_);
-  if (!r.success) slot_->fail(std::string(r.reason));
+  if (!r.success) {
+    slot_->fail(std::string(r.reason));
+  } else if (!timed) {
+    slot_->cancel();  // do not wait for ever: the asker gets ActorStopped
+  }
 }
 
 Payload AskOperation::get() {

@@ -195,7 +195,7 @@ RunOutcome SyndicateCore::finish_stop(ActorCell* a) {
   // The actor's tasks (its coroutine handler included) are aborted with
   // ActorStopped, so their catch blocks and destructors run before post_stop.
   teardown_strand(a, hs);
-  if (hs.handler != nullptr) complete_handler_task(a, hs);
+  if (hs.handler != nullptr) complete_handler_task(a, hs, /*actor_stopping=*/true);
   try {
     a->object()->post_stop();
   } catch (...) {

@@ -67,12 +67,11 @@ void ReplySlot::cancel() noexcept {
   wake();
 }
 
-void ReplySlot::arm_timer(TimerService& timers, std::chrono::nanoseconds timeout) {
+bool ReplySlot::arm_timer(TimerService& timers, std::chrono::nanoseconds timeout) {
   retain();  // the timer's reference
-  if (!timers.schedule(&timer_, timeout)) {
-    release();
-    cancel();  // the syndicate is shutting down: do not wait forever
-  }
+  if (timers.schedule(&timer_, timeout)) return true;
+  release();  // the syndicate is shutting down: the caller decides what the ask becomes
+  return false;
 }
 
 void ReplySlot::disarm_timer(TimerService& timers) noexcept {

@@ -58,7 +58,8 @@ class ReplySlot final : public detail::Cell {
   void cancel() noexcept;
 
   // Arms the time-out (takes a reference for the timer).
-  void arm_timer(TimerService& timers, std::chrono::nanoseconds timeout);
+  // false: the timer service is shut down and nothing was armed.
+  [[nodiscard]] bool arm_timer(TimerService& timers, std::chrono::nanoseconds timeout);
   // Disarms it if still pending (drops the timer's reference).
   void disarm_timer(TimerService& timers) noexcept;
 

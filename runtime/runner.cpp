@@ -30,6 +30,15 @@ std::string describe(std::exception_ptr e) {
     return "unknown exception";
   }
 }
+bool is_actor_stopped(std::exception_ptr e) {
+  try {
+    std::rethrow_exception(e);
+  } catch (const ActorStopped&) {
+    return true;
+  } catch (...) {
+    return false;
+  }
+}
 }  // namespace
 
 ActorCell* current_actor() noexcept { return running_actor; }
@@ -214,12 +223,21 @@ void SyndicateCore::start_handler_task(ActorCell* a, Envelope* env, detail::Disp
   if (n->status_ == task::Status::finished) complete_handler_task(a, hs);
 }
 
-void SyndicateCore::complete_handler_task(ActorCell* a, HandlerState& hs) {
+void SyndicateCore::complete_handler_task(ActorCell* a, HandlerState& hs, bool actor_stopping) {
   HandlerNode* n = std::exchange(hs.handler, nullptr);
   Envelope* env = std::exchange(hs.handler_envelope, nullptr);
   detail::NodeRef node(n, /*adopt=*/true);
   if (!n->ok_ || n->finish_error) {
-    handler_failed(a, env, describe(n->ok_ ? n->finish_error : n->error_));
+    std::exception_ptr error = n->ok_ ? n->finish_error : n->error_;
+    if (actor_stopping && is_actor_stopped(error)) {
+      // The stop aborted the handler (ActorStopped at its co_await): that is
+      // the stop, not a failure of the handler, and spark records nothing
+      // for it either. The message was taken by the handler, so it is not
+      // undelivered; an asker waiting on it gets its time-out.
+      free_envelope(env);
+      return;
+    }
+    handler_failed(a, env, describe(error));
     return;
   }
   if (n->reply.has_value()) reply(a, env->message, std::move(n->reply));

@@ -112,7 +112,9 @@ class SyndicateCore {
   bool handle(ActorCell* a, Envelope* env);  // true: a coroutine handler started
   bool handle_control(ActorCell* a, Envelope* env);  // true: tasks ran (a wake)
   void start_handler_task(ActorCell* a, Envelope* env, detail::DispatchResult& r);
-  void complete_handler_task(ActorCell* a, HandlerState& hs);
+  // Replies with the finished coroutine handler's result, or records its
+  // failure. actor_stopping: called by the stop that aborted it.
+  void complete_handler_task(ActorCell* a, HandlerState& hs, bool actor_stopping = false);
   void apply_wake(ActorCell* a, Envelope* env);
   void resume_waiting(detail::TaskStrand& s, detail::TaskNode& n, std::uint64_t seq);
   void teardown_strand(ActorCell* a, HandlerState& hs) noexcept;

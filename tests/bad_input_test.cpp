@@ -139,14 +139,14 @@ TEST_CASE("D7 asking a silent actor times out with spark's message") {
                        ensemble::ActorTimeout);
 }
 
-TEST_CASE("zero and negative ask time-outs are rejected with std::invalid_argument") {
+TEST_CASE("zero and negative ask time-outs are rejected with InvalidArgument") {
   Syndicate syn("bad-timeout");
   ActorAddress echo = syn.create_actor<EchoActor>();
-  CHECK_THROWS_AS((void)syn.ask(echo, "x", 0s).get(), std::invalid_argument);
-  CHECK_THROWS_AS((void)syn.ask(echo, "x", -1s).get(), std::invalid_argument);
+  CHECK_THROWS_AS((void)syn.ask(echo, "x", 0s).get(), ensemble::InvalidArgument);
+  CHECK_THROWS_AS((void)syn.ask(echo, "x", -1s).get(), ensemble::InvalidArgument);
   auto ep = syn.endpoint();
-  CHECK_THROWS_AS(ep.ask(echo, "x", 0s), std::invalid_argument);
-  CHECK_THROWS_AS(ep.ask(echo, "x", -5ms), std::invalid_argument);
+  CHECK_THROWS_AS(ep.ask(echo, "x", 0s), ensemble::InvalidArgument);
+  CHECK_THROWS_AS(ep.ask(echo, "x", -5ms), ensemble::InvalidArgument);
   // Nothing was sent.
   CHECK_FALSE(syn.receive(50ms).has_value());
   CHECK_FALSE(ep.receive(50ms).has_value());
@@ -270,4 +270,35 @@ TEST_CASE("a blocking ask(...).get() inside a plain handler throws SyndicateErro
   CHECK(r.get<std::string>().rfind("SyndicateError: ", 0) == 0);
   CHECK(syn.status().actor_count == 2);  // the handler caught it: nobody stopped
   CHECK(syn.status().dead_letter_count == 0);
+}
+
+TEST_CASE("an ask after shutdown fails with MessageDeliveryError 'system is shut down', time-out or not") {
+  // spark raises MessageDeliveryError("system is shut down") for an ask after
+  // shutdown; a finite time-out once made it ActorStopped instead, because
+  // the reply slot's timer was refused before the tell had its say.
+  Syndicate syn("ask-after-shutdown");
+  ActorAddress echo = syn.create_actor<EchoActor>();
+  syn.shutdown();
+  for (auto timeout : {std::chrono::nanoseconds(5s), std::chrono::nanoseconds(1ms), ensemble::no_timeout}) {
+    CAPTURE(timeout.count());
+    try {
+      (void)syn.ask(echo, std::string("late"), timeout).get();
+      FAIL("an ask after shutdown returned");
+    } catch (const ensemble::MessageDeliveryError& e) {
+      CHECK(e.reason() == "system is shut down");
+      CHECK(e.target() == echo.to_string());
+    }
+  }
+  auto ep_error = [&]() -> std::string {
+    auto ep = syn.endpoint();
+    try {
+      (void)ep.ask(echo, std::string("late"), 5s);
+    } catch (const ensemble::MessageDeliveryError& e) {
+      return e.reason();
+    } catch (const std::exception& e) {
+      return std::string("other: ") + e.what();
+    }
+    return "answered";
+  };
+  CHECK(ep_error() == "system is shut down");
 }

@@ -1,4 +1,12 @@
 // ensemble/errors.hpp: every exception the runtime throws, with spark's messages.
+//
+// Everything the runtime itself throws derives from ensemble::Error, so
+// `catch (const ensemble::Error&)` catches every runtime failure. Two other
+// kinds can reach a caller and are not wrapped: std::bad_alloc when memory
+// runs out, and a user's own exception where the API rethrows it on purpose
+// (task::run rethrows the task's error, join() the fork's, a pre_start's
+// throw leaves create_actor). A handler's exception never leaves a tell: it
+// becomes a dead letter "handler failed: ...".
 #pragma once
 
 #include <chrono>
@@ -62,6 +70,13 @@ class InvalidActorSpecError : public Error {
 
 // A configuration this syndicate does not support (bad worker count, ...).
 class UnsupportedBackendError : public Error {
+ public:
+  using Error::Error;
+};
+
+// An argument out of its domain (spark's ValueError): a zero or negative ask
+// time-out, ...
+class InvalidArgument : public Error {
  public:
   using Error::Error;
 };
