@@ -187,7 +187,8 @@ std::string show(const Inspected<T>& r) {
 template <class T, class M>
 Task<Inspected<T>> inspector(Task<T, M> t) {
   auto mail = std::make_shared<std::vector<std::string>>();
-  auto captured = task::capture(std::move(t), [mail](M m) { mail->push_back(show(m)); });
+  auto collect = [mail](M m) { mail->push_back(show(m)); };  // named: see task::capture
+  auto captured = task::capture(std::move(t), collect);
   Inspected<T> r;
   std::exception_ptr failure;
   try {
@@ -1039,7 +1040,8 @@ Effect<std::string> b52_next(LogRef log, std::string message) {
 }
 std::string b52(Syndicate& syn) {
   auto log = make_log();
-  auto main = task::loop(b52_start(), [log](std::string m) { return b52_next(log, std::move(m)); });
+  auto next = [log](std::string m) { return b52_next(log, std::move(m)); };  // named: see task::loop
+  auto main = task::loop(b52_start(), next);
   task::run(syn, task::fork(std::move(main)));  // assert.deepEqual(await Task.fork(main), undefined)
   return "log: " + show(log->lines());
 }
@@ -1574,7 +1576,8 @@ TEST_CASE("can batch multiple effects") {  // B50
 TEST_CASE("can loop") {  // B51
   auto log = make_log();
   Syndicate syn("tasks", config());
-  auto main = task::loop(b51_step(log, 4), [log](int n) { return b51_step(log, n); });
+  auto next = [log](int n) { return b51_step(log, n); };  // named: see task::loop
+  auto main = task::loop(b51_step(log, 4), next);
   task::run(syn, task::fork(std::move(main)));
   const auto output = log->lines();
   CHECK(sorted(output) != output);

@@ -50,6 +50,40 @@ class Task;
 
 namespace detail {
 
+// g++ 12 destroys a temporary that is brace-initialised inside a co_await
+// operand twice, and a lambda is one: in
+//     co_await task::capture(t, [shared](M m) { ... });
+// `shared` loses two references (a use after free), whatever the callee does
+// with the lambda, because the fault is in the caller's coroutine frame. So on
+// those compilers the operations that take a callable (capture, loop, then)
+// refuse a temporary callable that has a destructor, with a message that says
+// what to write instead; a named callable (an lvalue) is copied and is safe,
+// and so is a temporary with nothing to destroy (no captures, or captured
+// pointers and references). Checked on g++ 12.2; clang 14 is not affected.
+#if defined(__GNUC__) && !defined(__clang__) && __GNUC__ < 13
+#define ENSEMBLE_GCC_BREAKS_AWAIT_TEMPORARIES 1
+#else
+#define ENSEMBLE_GCC_BREAKS_AWAIT_TEMPORARIES 0
+#endif
+inline constexpr bool compiler_breaks_await_temporaries = ENSEMBLE_GCC_BREAKS_AWAIT_TEMPORARIES != 0;
+template <class F>
+inline constexpr bool callable_safe_in_await_v =
+    !compiler_breaks_await_temporaries || std::is_lvalue_reference_v<F> ||
+    std::is_trivially_destructible_v<std::remove_cvref_t<F>>;
+// The same fault hits a message built with braces in the operand of
+// `co_await task::send(Note{...})` when the type has a destructor (an
+// aggregate: no constructor of its own); a message type with a constructor,
+// a named message, and a message returned by a function are safe.
+template <class V>
+inline constexpr bool message_safe_in_await_v =
+    !compiler_breaks_await_temporaries || std::is_lvalue_reference_v<V> ||
+    !std::is_aggregate_v<std::remove_cvref_t<V>> ||
+    std::is_trivially_destructible_v<std::remove_cvref_t<V>>;
+#define ENSEMBLE_NAMED_CALLABLE_MESSAGE(what)                                                  \
+  "g++ 12 destroys a capturing lambda written inside a co_await expression twice (memory "    \
+  "corruption). Name it first, then pass the name (it is copied): "                            \
+  "`auto f = [captures](...) { ... }; co_await " what "`"
+
 // What happens to a message a frame passes upwards (see task_emit).
 struct MessageSink {
   void (*deliver)(void* context, Payload&& message);

@@ -29,6 +29,10 @@ namespace task {
 // A message wrapped by task::tag / task::listen: {type, [type]: value} in the
 // reference.
 struct Tagged {
+  // A constructor, not an aggregate: a Tagged built inside a co_await is then
+  // safe on g++ 12 (see message_safe_in_await_v in <ensemble/task.hpp>).
+  Tagged() = default;
+  Tagged(std::string t, Payload v) noexcept : type(std::move(t)), value(std::move(v)) {}
   std::string type;
   Payload value;
 };
@@ -156,9 +160,17 @@ Task<T, task::Never> capture_into(Task<T, M> t, F on_message) {
 
 namespace task {
 
-// Sends `message` from the running task (the reference's send).
+// Sends `message` from the running task (the reference's send). On g++ 12 a
+// message of an aggregate type with a destructor (a struct without a
+// constructor, holding a string, say) cannot be an rvalue here (see
+// message_safe_in_await_v in <ensemble/task.hpp>).
 template <class V>
 auto send(V&& message) {
+  static_assert(detail::message_safe_in_await_v<V>,
+                "g++ 12 destroys a message built with braces inside a co_await expression twice "
+                "(memory corruption). Build it first and send the name: `Note n{...}; co_await "
+                "task::send(n);` (it is copied), or give the message type a constructor (a class "
+                "with one is not affected)");
   return detail::SendAwaiter<std::decay_t<V>>{std::forward<V>(message)};
 }
 
@@ -236,10 +248,9 @@ Effect<Tagged> listen(std::vector<std::pair<std::string, Effect<M>>> sources) {
   co_await joined;
 }
 
-// A feedback loop: runs `init`; every message any member sends is consumed and
-// next(message) runs as a new member. Finishes when no member is left.
+namespace detail_loop {
 template <class M, class F>
-Task<void, Never> loop(Effect<M> init, F next) {
+Task<void, Never> run(Effect<M> init, F next) {
   struct Context {
     F next;
     static void on_message(void* self, Payload&& m, detail::TaskGroup& g) {
@@ -257,12 +268,30 @@ Task<void, Never> loop(Effect<M> init, F next) {
     co_await suspend();
   }
 }
+}  // namespace detail_loop
+
+// A feedback loop: runs `init`; every message any member sends is consumed and
+// next(message) runs as a new member. Finishes when no member is left. On
+// g++ 12 `next` must be named if it is a lambda with captures (see
+// compiler_breaks_await_temporaries in <ensemble/task.hpp>).
+template <class M, class F>
+Task<void, Never> loop(Effect<M> init, F&& next) {
+  static_assert(detail::callable_safe_in_await_v<F>,
+                ENSEMBLE_NAMED_CALLABLE_MESSAGE("task::loop(std::move(init), f);"));
+  return detail_loop::run(std::move(init), std::decay_t<F>(std::forward<F>(next)));
+}
 
 // Runs `t`, handing each message it sends to on_message instead of passing it
-// on (how the tests' inspect() collects a task's mail).
+// on (how the tests' inspect() collects a task's mail). On g++ 12
+// `on_message` must be named if it is a lambda with captures (see
+// compiler_breaks_await_temporaries in <ensemble/task.hpp>):
+//     auto collect = [mail](std::string m) { mail->push_back(std::move(m)); };
+//     co_await task::capture(worker(), collect);
 template <class T, class M, class F>
-Task<T, Never> capture(Task<T, M> t, F on_message) {
-  return detail::capture_into(std::move(t), std::move(on_message));
+Task<T, Never> capture(Task<T, M> t, F&& on_message) {
+  static_assert(detail::callable_safe_in_await_v<F>,
+                ENSEMBLE_NAMED_CALLABLE_MESSAGE("task::capture(std::move(t), f);"));
+  return detail::capture_into(std::move(t), std::decay_t<F>(std::forward<F>(on_message)));
 }
 
 // "[object TaggedEffect]" for a tagged effect, "[object Task]" otherwise.

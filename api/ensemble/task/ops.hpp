@@ -232,8 +232,14 @@ struct result<void, R> {
 };
 }  // namespace detail_then
 
-template <class T, class M, class R, class E>
-auto then(Task<T, M> t, R resolve, E reject) {
+// On g++ 12 `resolve` and `reject` must be named if they are lambdas with
+// captures (see compiler_breaks_await_temporaries in <ensemble/task.hpp>).
+template <class T, class M, class RArg, class EArg>
+auto then(Task<T, M> t, RArg&& resolve, EArg&& reject) {
+  static_assert(detail::callable_safe_in_await_v<RArg> && detail::callable_safe_in_await_v<EArg>,
+                ENSEMBLE_NAMED_CALLABLE_MESSAGE("task::then(std::move(t), f, g);"));
+  using R = std::decay_t<RArg>;
+  using E = std::decay_t<EArg>;
   using U = typename detail_then::result<T, R>::type;
   return [](Task<T, M> inner, R res, E rej) -> Task<U, M> {
     std::exception_ptr failure;
@@ -263,7 +269,7 @@ auto then(Task<T, M> t, R resolve, E reject) {
     } else {
       co_return rej(failure);
     }
-  }(std::move(t), std::move(resolve), std::move(reject));
+  }(std::move(t), R(std::forward<RArg>(resolve)), E(std::forward<EArg>(reject)));
 }
 
 namespace detail_all {
