@@ -16,11 +16,16 @@ using runtime::SyndicateCore;
 // ---- Syndicate ----
 
 Syndicate::Syndicate(std::string name, SyndicateConfig config)
-    : core_(std::make_unique<SyndicateCore>(std::move(name), config)) {
+    : core_(std::make_shared<SyndicateCore>(std::move(name), config)) {
   core_->owner = this;
 }
 
-Syndicate::~Syndicate() = default;  // the core's destructor shuts down
+Syndicate::~Syndicate() {
+  // Shut down here, not in the core's destructor: an Endpoint or Listener may
+  // keep the core (shut down, threads joined) alive after us.
+  core_->shutdown();
+  core_->owner = nullptr;
+}
 
 const std::string& Syndicate::name() const noexcept { return core_->name(); }
 
@@ -54,7 +59,13 @@ std::optional<Payload> Syndicate::receive(std::chrono::nanoseconds timeout) {
   return std::move(m->content());
 }
 
-Endpoint Syndicate::endpoint() { return Endpoint(this, core_->new_inbox()); }
+std::optional<Payload> Syndicate::Listener::next(SyndicateCore& core) {
+  auto m = core.receive(core.system_inbox(), no_timeout);
+  if (!m) return std::nullopt;
+  return std::move(m->content());
+}
+
+Endpoint Syndicate::endpoint() { return Endpoint(core_, core_->new_inbox()); }
 
 ActorAddress Syndicate::inbox_address() const { return core_->system_inbox_address(); }
 
@@ -76,16 +87,27 @@ SystemStatus Syndicate::status() const { return core_->status(); }
 
 // ---- Endpoint ----
 
-Endpoint::Endpoint(Syndicate* s, ActorAddress inbox) noexcept
-    : syndicate_(s), address_(std::move(inbox)) {}
+Endpoint::Endpoint(std::shared_ptr<SyndicateCore> core, ActorAddress inbox) noexcept
+    : core_(std::move(core)), address_(std::move(inbox)) {}
 Endpoint::Endpoint(Endpoint&&) noexcept = default;
-Endpoint& Endpoint::operator=(Endpoint&&) noexcept = default;
+Endpoint& Endpoint::operator=(Endpoint&& other) noexcept {
+  if (this != &other) {
+    if (address_) core_->close_inbox(address_);
+    core_ = std::move(other.core_);
+    address_ = std::move(other.address_);
+  }
+  return *this;
+}
 Endpoint::~Endpoint() {
-  if (address_) syndicate_->core().close_inbox(address_);
+  if (address_) core_->close_inbox(address_);
+}
+
+ActorAddress Endpoint::start_storage(detail::ActorStorage storage) {
+  return core_->start_actor(storage, nullptr);
 }
 
 DeliveryResult Endpoint::tell(const ActorAddress& target, Payload payload) {
-  return syndicate_->core().tell(target, std::move(payload), address_.cell());
+  return core_->tell(target, std::move(payload), address_.cell());
 }
 
 Payload Endpoint::ask(const ActorAddress& target, Payload payload,
@@ -108,8 +130,7 @@ std::optional<Payload> Endpoint::receive(std::chrono::nanoseconds timeout) {
 }
 
 std::optional<Message> Endpoint::receive_message(std::chrono::nanoseconds timeout) {
-  auto& core = syndicate_->core();
-  return core.receive(*static_cast<runtime::Inbox*>(address_.cell()), timeout);
+  return core_->receive(*static_cast<runtime::Inbox*>(address_.cell()), timeout);
 }
 
 // ---- Actor ----

@@ -105,10 +105,23 @@ class Syndicate {
  private:
   ActorAddress start_storage(detail::ActorStorage storage);
 
-  std::unique_ptr<runtime::SyndicateCore> core_;
+  // Shared with the Endpoints and Listeners made from this syndicate, so that
+  // they stay safe to use (and to destroy) after it is gone.
+  std::shared_ptr<runtime::SyndicateCore> core_;
 };
 
 // A private inbox: replies to its tells and asks come back here.
+//
+// Lifetime: an Endpoint may outlive its Syndicate. Once the syndicate is shut
+// down (or destroyed) its tells fail with "system is shut down", receive()
+// returns nullopt at once, ask() throws MessageDeliveryError, and
+// create_actor() throws SyndicateError; destroying it is always safe.
+//
+// Thread safety: any member may be called from several threads at once.
+// receive() from several threads hands each message to one of them. ask()
+// takes the next message of this inbox as its reply, so two threads asking
+// through one endpoint at once may take each other's replies: give each
+// concurrent asker an endpoint of its own (or use Syndicate::ask).
 class Endpoint {
  public:
   Endpoint(Endpoint&&) noexcept;
@@ -124,17 +137,23 @@ class Endpoint {
   std::optional<Message> receive_message(std::chrono::nanoseconds timeout = no_timeout);
   template <class A, class... Args>
   ActorAddress create_actor(Args&&... args) {
-    return syndicate_->create_actor<A>(std::forward<Args>(args)...);
+    return start_storage(detail::make_actor_storage<A>(std::forward<Args>(args)...));
   }
   const ActorAddress& address() const noexcept { return address_; }
 
  private:
   friend class Syndicate;
-  Endpoint(Syndicate* s, ActorAddress inbox) noexcept;
-  Syndicate* syndicate_;
+  Endpoint(std::shared_ptr<runtime::SyndicateCore> core, ActorAddress inbox) noexcept;
+  ActorAddress start_storage(detail::ActorStorage storage);
+  std::shared_ptr<runtime::SyndicateCore> core_;  // declared first: outlives address_
   ActorAddress address_;
 };
 
+// The system inbox as a range: each step blocks for the next payload, and
+// the iteration ends once the syndicate shuts down (at once if it already
+// has). A Listener may outlive its Syndicate (it then yields nothing). One
+// Listener is iterated by one thread; several Listeners (or receive() calls)
+// on one syndicate share its inbox, each payload going to one of them.
 class Syndicate::Listener {
  public:
   struct End {};
@@ -142,7 +161,7 @@ class Syndicate::Listener {
    public:
     using value_type = Payload;
     using difference_type = std::ptrdiff_t;
-    explicit Iterator(Syndicate* s) : syndicate_(s) { advance(); }
+    explicit Iterator(runtime::SyndicateCore* core) : core_(core) { advance(); }
     Payload& operator*() noexcept { return *current_; }
     Iterator& operator++() {
       advance();
@@ -152,18 +171,19 @@ class Syndicate::Listener {
     friend bool operator==(const Iterator& it, End) noexcept { return !it.current_.has_value(); }
 
    private:
-    void advance() { current_ = syndicate_->receive(); }
-    Syndicate* syndicate_;
+    void advance() { current_ = Listener::next(*core_); }
+    runtime::SyndicateCore* core_;  // kept alive by the Listener
     std::optional<Payload> current_;
   };
-  explicit Listener(Syndicate* s) noexcept : syndicate_(s) {}
-  Iterator begin() { return Iterator(syndicate_); }
+  explicit Listener(std::shared_ptr<runtime::SyndicateCore> core) noexcept : core_(std::move(core)) {}
+  Iterator begin() { return Iterator(core_.get()); }
   End end() const noexcept { return {}; }
 
  private:
-  Syndicate* syndicate_;
+  static std::optional<Payload> next(runtime::SyndicateCore& core);
+  std::shared_ptr<runtime::SyndicateCore> core_;
 };
 
-inline Syndicate::Listener Syndicate::listen() { return Listener(this); }
+inline Syndicate::Listener Syndicate::listen() { return Listener(core_); }
 
 }  // namespace ensemble
