@@ -257,6 +257,7 @@ void TaskStrand::queue_action(TaskNode* action) {
 void TaskStrand::drain() {
   if (draining_ || tearing_down_) return;
   draining_ = true;
+  ++drains_;
   for (;;) {
     try {
       step(main_);

@@ -103,6 +103,10 @@ class TaskStrand {
   bool is_tree() const noexcept { return tree_; }
   bool tearing_down() const noexcept { return tearing_down_; }
   TaskGroup& main_group() noexcept { return main_; }
+  // How many drains of MAIN began on this strand: two points of a task's run
+  // with the same number ran in one synchronous drain (the reference's
+  // "resumes synchronously"), different numbers in separate turns.
+  std::uint64_t drain_number() const noexcept { return drains_; }
   // No task is left: every task activated here finished.
   bool finished() const noexcept { return live_count_ == 0 && main_.active.empty(); }
 
@@ -166,6 +170,7 @@ class TaskStrand {
   bool tree_;
   bool draining_ = false;
   bool tearing_down_ = false;
+  std::uint64_t drains_ = 0;
   TaskGroup main_;
   TaskNode* live_head_ = nullptr;  // each holds a reference
   TaskNode* live_tail_ = nullptr;
