@@ -374,3 +374,65 @@ TEST_CASE("ask: a reply after the time-out is a dead letter, the asker got Actor
   CHECK(letters[0]->reason == "target not found");
   CHECK(letters[0]->message.content().get<std::string>() == "too late");
 }
+
+namespace {
+// spark's test 33: the helpers act for the actor. One handler tells twice,
+// asks with its own arguments, creates a child and schedules a wake-up; a
+// recorder sees what each did.
+struct Recorder : ensemble::Actor {
+  std::shared_ptr<std::vector<std::string>> seen;
+  explicit Recorder(std::shared_ptr<std::vector<std::string>> s) : seen(std::move(s)) {}
+  std::optional<std::string> process(Message& m) {
+    if (m.is<std::string>()) {
+      seen->push_back(m.get<std::string>());
+      if (m.get<std::string>() == "question") return std::string("answer");
+    }
+    return std::nullopt;
+  }
+};
+struct Child33 : ensemble::Actor {
+  void process(Message&) {}
+};
+struct Delegating : ensemble::Actor {
+  ActorAddress recorder;
+  ActorAddress child;
+  explicit Delegating(ActorAddress r) : recorder(std::move(r)) {}
+  ensemble::Task<std::string> process(Message& m) {
+    if (auto* w = m.get_if<ensemble::WakeupMessage>()) {
+      // The wake-up: no sender, the delay and payload it was scheduled with.
+      tell("wake " + ensemble::format_seconds(w->delay) + " " + w->payload.get<std::string>() +
+               (m.sender() ? " with sender" : " without sender"),
+           syndicate().inbox_address());
+      co_return std::string();
+    }
+    tell(std::string("one"), recorder);
+    tell(std::string("two"), recorder);
+    ensemble::Payload reply = co_await ask(std::string("question"), recorder, 5s);
+    child = create_actor<Child33>();
+    schedule_after(50ms, std::string("wake"));
+    co_return reply.get<std::string>() + " parent-of-child:" +
+        (child ? std::to_string(child.id()) : std::string("none"));
+  }
+};
+}  // namespace
+
+TEST_CASE("33 the helpers act for the actor: tell order, ask arguments, child, wake-up") {
+  Syndicate syn("helpers");
+  auto seen = std::make_shared<std::vector<std::string>>();
+  ActorAddress recorder = syn.create_actor<Recorder>(seen);
+  ActorAddress actor = syn.create_actor<Delegating>(recorder);
+  std::string reply = syn.ask(actor, std::string("go"), 5s).get().get<std::string>();
+  // The ask reached the recorder after both tells, in order, and its answer
+  // came back to the asking actor.
+  CHECK(*seen == std::vector<std::string>{"one", "two", "question"});
+  CHECK(reply.rfind("answer parent-of-child:", 0) == 0);
+  // The child lives in the same syndicate, as the actor's child.
+  CHECK(syn.status().actor_count == 3);
+  // The wake-up arrives with its delay and payload, and no sender.
+  auto wake = syn.receive(5s);
+  REQUIRE(wake.has_value());
+  CHECK(wake->get<std::string>() == "wake 0.05 wake without sender");
+  // Stopping the actor stops its child: it was created as the actor's child.
+  REQUIRE(syn.stop(actor));
+  REQUIRE(ensemble_test::wait_until([&] { return syn.status().actor_count == 1; }));
+}

@@ -142,3 +142,33 @@ TEST_CASE("D97 a 60 s schedule_after shows in pending_wakeups until the actor st
   REQUIRE(syn.stop(a));
   CHECK(wait_until([&] { return syn.status().pending_wakeups == 0; }));
 }
+
+TEST_CASE("D98 format_status renders system, actor, exit and unknown answers") {
+  Syndicate syn("fmt", ensemble::SyndicateConfig{.workers = 2});
+  ActorAddress a = syn.create_actor<StatusProbeActor>();
+  ActorAddress b = syn.create_actor<StatusProbeActor>();
+
+  ensemble::Payload system = syn.ask(syn.inbox_address(), ensemble::StatusRequest{}, 5s);
+  const std::string s = ensemble::format_status(system);
+  CHECK(s.rfind("Status of Syndicate 'fmt'\n", 0) == 0);
+  CHECK(s.find("  Actors: 2\n") != std::string::npos);
+  CHECK(s.find("  Workers: 2\n") != std::string::npos);
+  CHECK(s.find("  Backend: inline\n") != std::string::npos);
+  CHECK(s.find("[IN SHUTDOWN]") == std::string::npos);
+
+  ensemble::Payload actor = syn.ask(a, ensemble::StatusRequest{}, 5s);
+  const std::string as = ensemble::format_status(actor);
+  CHECK(as == "Status of Actor " + a.to_string() + "\n  Class: " +
+                  actor.get<ensemble::ActorStatus>().actor_class + "\n");
+  CHECK(as.find("StatusProbeActor") != std::string::npos);
+
+  ensemble::ChildActorExited exited{b, "done"};
+  CHECK(ensemble::format_status(ensemble::Payload(exited)) == "EXITING: " + b.to_string() + ": done\n");
+  CHECK(ensemble::format_status(ensemble::Payload(42)) == "Status Query Response: unknown (int)\n");
+
+  syn.shutdown();
+  ensemble::SystemStatus after = syn.status();
+  const std::string down = ensemble::format_status(after);
+  CHECK(down.rfind("Status of Syndicate 'fmt' [IN SHUTDOWN]\n", 0) == 0);
+  CHECK(down.find("  Actors: 0\n") != std::string::npos);
+}

@@ -71,6 +71,17 @@ struct DeadLetter {
   std::chrono::system_clock::time_point timestamp;
 };
 
+// spark's format_status: a status answer as text, for logs and consoles.
+//   SystemStatus      "Status of Syndicate 'app'" (+ " [IN SHUTDOWN]"), then
+//                     one indented line per figure ("  Actors: 2", ...)
+//   ActorStatus       "Status of Actor <address>", then "  Class: <class>"
+//   ChildActorExited  "EXITING: <child>: <reason>"
+//   anything else     "Status Query Response: unknown (<payload type>)"
+// Every line ends with '\n'. Remote syndicates will add federation lines.
+std::string format_status(const SystemStatus& status);
+std::string format_status(const ActorStatus& status);
+std::string format_status(const Payload& response);
+
 // The dead-letter reasons, spelled once.
 namespace reasons {
 inline constexpr const char* shut_down = "system is shut down";
