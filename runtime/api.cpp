@@ -92,9 +92,10 @@ Endpoint::Endpoint(std::shared_ptr<SyndicateCore> core, ActorAddress inbox) noex
 Endpoint::Endpoint(Endpoint&&) noexcept = default;
 Endpoint& Endpoint::operator=(Endpoint&& other) noexcept {
   if (this != &other) {
-    if (address_) core_->close_inbox(address_);
-    core_ = std::move(other.core_);
-    address_ = std::move(other.address_);
+    // The old inbox is closed and released before its core may go.
+    std::shared_ptr<SyndicateCore> old_core = std::exchange(core_, std::move(other.core_));
+    ActorAddress old_inbox = std::exchange(address_, std::move(other.address_));
+    if (old_inbox) old_core->close_inbox(old_inbox);
   }
   return *this;
 }
@@ -102,12 +103,17 @@ Endpoint::~Endpoint() {
   if (address_) core_->close_inbox(address_);
 }
 
+SyndicateCore& Endpoint::live_core() const {
+  if (!core_) throw SyndicateError("this Endpoint was moved from");
+  return *core_;
+}
+
 ActorAddress Endpoint::start_storage(detail::ActorStorage storage) {
-  return core_->start_actor(storage, nullptr);
+  return live_core().start_actor(storage, nullptr);
 }
 
 DeliveryResult Endpoint::tell(const ActorAddress& target, Payload payload) {
-  return core_->tell(target, std::move(payload), address_.cell());
+  return live_core().tell(target, std::move(payload), address_.cell());
 }
 
 Payload Endpoint::ask(const ActorAddress& target, Payload payload,
@@ -130,7 +136,7 @@ std::optional<Payload> Endpoint::receive(std::chrono::nanoseconds timeout) {
 }
 
 std::optional<Message> Endpoint::receive_message(std::chrono::nanoseconds timeout) {
-  return core_->receive(*static_cast<runtime::Inbox*>(address_.cell()), timeout);
+  return live_core().receive(*static_cast<runtime::Inbox*>(address_.cell()), timeout);
 }
 
 // ---- Actor ----

@@ -211,7 +211,6 @@ RunOutcome SyndicateCore::finish_stop(ActorCell* a) {
     if (mode == StopMode::notify_parent) reason = std::move(hs.stop_reason);
   }
   ActorAddress self = a->address();
-  a->set_flag(detail::flag_stopped);
   // The object goes now: its destructor releases the addresses it kept (peers
   // in a ring, children), so actors that point at each other are freed. It
   // goes before the registry forgets the actor, so whoever sees the actor
@@ -219,6 +218,11 @@ RunOutcome SyndicateCore::finish_stop(ActorCell* a) {
   // destructor done.
   a->destroy_object();
   ActorCell* parent_done = registry_.remove(a);
+  // STOPPED last: stop_and_wait's waiters (the shutdown) wake to an actor
+  // already out of the registry, instead of re-listing it while a slow
+  // destructor runs. We hold the token throughout, so no tell can take it
+  // and nudge() cannot claim it before run_stopped below.
+  a->set_flag(detail::flag_stopped);
   if (mode == StopMode::notify_parent && a->parent_) {
     tell(a->parent_, make_message(ChildActorExited{self, std::move(reason)}, self));
   }

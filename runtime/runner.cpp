@@ -232,8 +232,13 @@ void SyndicateCore::complete_handler_task(ActorCell* a, HandlerState& hs, bool a
     if (actor_stopping && is_actor_stopped(error)) {
       // The stop aborted the handler (ActorStopped at its co_await): that is
       // the stop, not a failure of the handler, and spark records nothing
-      // for it either. The message was taken by the handler, so it is not
-      // undelivered; an asker waiting on it gets its time-out.
+      // for it either. An ask waiting for this handler's reply fails now
+      // ("actor stopped") instead of at its time-out, which a no_timeout
+      // ask would never reach.
+      if (detail::Cell* s = env->message.sender().cell();
+          s != nullptr && s->kind() == detail::CellKind::reply && s->core() == this) {
+        static_cast<ReplySlot*>(s)->reject(reasons::actor_stopped);
+      }
       free_envelope(env);
       return;
     }

@@ -2,6 +2,7 @@
 // snapshot holds.
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cstdint>
 #include <string>

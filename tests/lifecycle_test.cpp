@@ -504,3 +504,30 @@ TEST_CASE("an actor leaves status().actor_count, and its parent hears of it, onl
   CHECK(told->get<bool>());  // the parent saw the destructor finished
   CHECK(syn.status().actor_count == 1);
 }
+
+TEST_CASE("an ask whose coroutine handler is aborted by a stop fails at once, even without a time-out") {
+  Syndicate syn("ask-into-stop");
+  auto state = std::make_shared<SuspendedAskState>();
+  ActorAddress silent = syn.create_actor<SilentActor>();
+  ActorAddress asker = syn.create_actor<StuckAsker>(silent, state, /*rethrows=*/true);
+  // The outer ask waits without limit for the StuckAsker's handler, which is
+  // suspended in its own ask of the silent actor.
+  auto outcome = std::async(std::launch::async, [&]() -> std::string {
+    try {
+      (void)syn.ask(asker, std::string("go"), ensemble::no_timeout).get();
+      return "answered";
+    } catch (const ensemble::MessageDeliveryError& e) {
+      return "delivery error: " + e.reason();
+    } catch (const std::exception& e) {
+      return std::string("other: ") + e.what();
+    }
+  });
+  auto got = syn.receive(5s);  // the silent actor has the inner request
+  REQUIRE(got.has_value());
+  REQUIRE(syn.stop(asker));
+  REQUIRE(outcome.wait_for(10s) == std::future_status::ready);
+  CHECK(outcome.get() == "delivery error: actor stopped");
+  CHECK(state->saw_actor_stopped.load() == 1);
+  // Still no handler-failure dead letter.
+  for (const auto& d : syn.dead_letters()) CHECK(d->reason.rfind("handler failed", 0) != 0);
+}

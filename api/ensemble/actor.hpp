@@ -181,6 +181,20 @@ class Actor {
   // Asks `target`; co_await it from a Task handler.
   AskOperation ask(Payload payload, const ActorAddress& target,
                    std::chrono::nanoseconds timeout = default_ask_timeout);
+  // The same for any value. On g++ 12 an rvalue aggregate with a destructor
+  // (a struct built with braces) is refused: `co_await ask(Note{...}, peer)`
+  // would destroy the Note twice (see message_safe_in_await_v in
+  // <ensemble/task.hpp>).
+  template <class V>
+    requires(!std::is_same_v<std::remove_cvref_t<V>, Payload>)
+  AskOperation ask(V&& payload, const ActorAddress& target,
+                   std::chrono::nanoseconds timeout = default_ask_timeout) {
+    static_assert(detail::message_safe_in_await_v<V>,
+                  "g++ 12 destroys a message built with braces inside a co_await expression twice "
+                  "(memory corruption). Build it first and ask with the name: `Note n{...}; "
+                  "co_await ask(n, peer);` (it is copied), or give the message type a constructor");
+    return ask(Payload(std::forward<V>(payload)), target, timeout);
+  }
   // Creates a child actor: it stops when this actor stops.
   template <class A, class... Args>
   ActorAddress create_actor(Args&&... args);

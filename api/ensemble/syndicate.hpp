@@ -13,6 +13,8 @@
 // Thread safety: every member may be called from any thread, including from
 // actor handlers, except the blocking ones (receive, listen, ask(...).get()),
 // which throw SyndicateError on a worker thread instead of deadlocking it.
+// Lifetime: destroy a Syndicate from plain code, never from one of its own
+// actors' handlers (its destructor joins the threads that run them).
 #pragma once
 
 #include <chrono>
@@ -115,7 +117,8 @@ class Syndicate {
 // Lifetime: an Endpoint may outlive its Syndicate. Once the syndicate is shut
 // down (or destroyed) its tells fail with "system is shut down", receive()
 // returns nullopt at once, ask() throws MessageDeliveryError, and
-// create_actor() throws SyndicateError; destroying it is always safe.
+// create_actor() throws SyndicateError; destroying it is always safe. A
+// moved-from Endpoint throws SyndicateError from every call.
 //
 // Thread safety: any member may be called from several threads at once.
 // receive() from several threads hands each message to one of them. ask()
@@ -145,6 +148,7 @@ class Endpoint {
   friend class Syndicate;
   Endpoint(std::shared_ptr<runtime::SyndicateCore> core, ActorAddress inbox) noexcept;
   ActorAddress start_storage(detail::ActorStorage storage);
+  runtime::SyndicateCore& live_core() const;  // throws SyndicateError once moved from
   std::shared_ptr<runtime::SyndicateCore> core_;  // declared first: outlives address_
   ActorAddress address_;
 };

@@ -59,11 +59,17 @@ namespace detail {
 // refuse a temporary callable that has a destructor, with a message that says
 // what to write instead; a named callable (an lvalue) is copied and is safe,
 // and so is a temporary with nothing to destroy (no captures, or captured
-// pointers and references). Checked on g++ 12.2; clang 14 is not affected.
+// pointers and references). The check cannot tell a temporary from
+// std::move(named), so a moved callable is refused too: pass the name.
+// Checked on g++ 12.2; clang 14 is not affected.
+// Define ENSEMBLE_GCC_BREAKS_AWAIT_TEMPORARIES to 0 or 1 before including
+// ensemble to override the detection (for a g++ 12 build known to be fixed).
+#ifndef ENSEMBLE_GCC_BREAKS_AWAIT_TEMPORARIES
 #if defined(__GNUC__) && !defined(__clang__) && __GNUC__ < 13
 #define ENSEMBLE_GCC_BREAKS_AWAIT_TEMPORARIES 1
 #else
 #define ENSEMBLE_GCC_BREAKS_AWAIT_TEMPORARIES 0
+#endif
 #endif
 inline constexpr bool compiler_breaks_await_temporaries = ENSEMBLE_GCC_BREAKS_AWAIT_TEMPORARIES != 0;
 template <class F>

@@ -32,6 +32,23 @@ struct Note {
 ensemble::Task<void, Note> natural(std::shared_ptr<int>) {
   co_await task::send(Note{"a message built inside the co_await"});
 }
+#elif VARIANT == 5
+struct Note {
+  std::string text;
+};
+struct Asker : ensemble::Actor {
+  ensemble::ActorAddress peer;
+  ensemble::Task<> process(ensemble::Message&) {
+    (void)co_await ask(Note{"a request built inside the co_await"}, peer);
+  }
+};
+#elif VARIANT == 6
+struct Note {
+  std::string text;
+};
+ensemble::Task<> natural(std::shared_ptr<int>) {
+  (void)co_await task::wait(Note{"a value built inside the co_await"});
+}
 #else
 // The control: the named forms compile (so a failure above is the guard's).
 struct Note {
@@ -45,5 +62,15 @@ ensemble::Task<void, Note> sends(std::shared_ptr<int>) {
   Note n{"built first"};
   co_await task::send(n);
   co_await task::send(std::string("a class with a constructor is safe"));
+  (void)co_await task::wait(n);
 }
+struct Asker : ensemble::Actor {
+  ensemble::ActorAddress peer;
+  ensemble::Task<> process(ensemble::Message&) {
+    Note n{"built first"};
+    (void)co_await ask(n, peer);
+    (void)co_await ask(std::string("a class with a constructor is safe"), peer);
+    (void)co_await ask(42, peer);
+  }
+};
 #endif

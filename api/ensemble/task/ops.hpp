@@ -216,6 +216,10 @@ template <class V>
   requires(!is_fork_v<std::remove_cvref_t<V>> && !is_deferred_v<std::remove_cvref_t<V>>)
 auto wait(V&& value) {
   static_assert(!std::is_same_v<std::decay_t<V>, AskOperation>, "co_await the ask itself");
+  static_assert(detail::message_safe_in_await_v<V>,
+                "g++ 12 destroys a value built with braces inside a co_await expression twice "
+                "(memory corruption). Build it first and wait on the name: `V v{...}; co_await "
+                "task::wait(v);` (it is copied), or give the type a constructor");
   return detail::WaitValue<std::decay_t<V>>{std::forward<V>(value)};
 }
 
