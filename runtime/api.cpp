@@ -84,6 +84,9 @@ std::vector<std::shared_ptr<const DeadLetter>> Syndicate::dead_letters() const {
 }
 
 SystemStatus Syndicate::status() const { return core_->status(); }
+RuntimeDiagnostics Syndicate::diagnostics(std::chrono::nanoseconds wait) const {
+  return core_->diagnostics(wait);
+}
 
 // ---- Endpoint ----
 

@@ -53,13 +53,7 @@ DeliveryResult SyndicateCore::tell(const ActorAddress& target, Message message) 
     case detail::CellKind::actor: {
       auto* a = static_cast<ActorCell*>(cell);
       if (a->has_flag(detail::flag_stopped)) return fail(reasons::not_found);
-      if (a->mailbox().push(new_envelope(std::move(message)))) {
-        // We hold the token now. A stopped actor is no longer kept alive by the
-        // registry: the queue entry needs its own reference (released in
-        // run_stopped). `target` keeps it alive until then.
-        if (a->has_flag(detail::flag_stopped)) a->retain();
-        schedule(a);
-      }
+      enqueue(a, new_envelope(std::move(message)));
       return {};
     }
     case detail::CellKind::inbox:
@@ -96,10 +90,7 @@ DeliveryResult SyndicateCore::tell(const ActorAddress& target, Payload&& content
   // The message is built in place in its envelope: one payload move, one
   // reference for the sender.
   auto* e = ::new (take_envelope_block()) Envelope(std::move(content), sender, next_message_id());
-  if (a->mailbox().push(e)) {
-    if (a->has_flag(detail::flag_stopped)) a->retain();  // see tell(Message)
-    schedule(a);
-  }
+  enqueue(a, e);
   return {};
 }
 

@@ -141,10 +141,17 @@ class Mailbox {
                                          std::memory_order_relaxed);
   }
 
-  // Racy hint for diagnostics: true when the mailbox looks idle.
-  bool approx_idle() const noexcept {
-    // relaxed: a diagnostic snapshot, no data is read through it.
-    return (head_.load(std::memory_order_relaxed) & idle_bit) != 0;
+  // Consumer only: calls f(node) for each node queued now, the stub skipped.
+  // A push still between its exchange and its link (P4) is not reached yet.
+  // Walking is safe because only the token holder ever unlinks or frees a
+  // node; producers only append. O(n): for diagnostics, never the hot path.
+  template <class F>
+  void for_each_queued(F&& f) const {
+    // acquire: pairs with the release store of each link in push(), as in pop().
+    for (MailboxNode* node = tail_; node != nullptr;
+         node = node->next_.load(std::memory_order_acquire)) {
+      if (node != &stub_) f(node);
+    }
   }
 
  private:

@@ -1,5 +1,7 @@
 #include "runtime/registry.hpp"
 
+#include <unordered_map>
+
 #include "runtime/side_state.hpp"
 
 namespace ensemble::runtime {
@@ -77,6 +79,30 @@ std::vector<ActorAddress> Registry::newest_first() {
   std::vector<ActorAddress> out;
   out.reserve(size_);
   for (ActorCell* a = tail_; a != nullptr; a = a->reg_prev_) out.emplace_back(a);
+  return out;
+}
+
+std::vector<FamilyEntry> Registry::oldest_first_with_family() {
+  std::lock_guard lock(lock_);
+  std::vector<FamilyEntry> out;
+  out.reserve(size_);
+  // Cells know their children, not their parent (parent_ belongs to the
+  // token holder), so: one pass lists and indexes, a second one walks each
+  // actor's children to count them and to give each its parent's id.
+  std::unordered_map<const ActorCell*, std::size_t> index;
+  index.reserve(size_);
+  for (ActorCell* a = head_; a != nullptr; a = a->reg_next_) {
+    index.emplace(a, out.size());
+    out.push_back(FamilyEntry{ActorAddress(a), 0, 0});
+  }
+  for (ActorCell* a = head_; a != nullptr; a = a->reg_next_) {
+    FamilyEntry& parent = out[index.at(a)];
+    for (ActorCell* c = a->first_child_; c != nullptr; c = c->next_sibling_) {
+      ++parent.child_count;
+      auto at = index.find(c);
+      if (at != index.end()) out[at->second].parent_id = a->id();
+    }
+  }
   return out;
 }
 

@@ -20,6 +20,13 @@
 
 namespace ensemble::runtime {
 
+// One live actor and its family, as diagnostics() reports it.
+struct FamilyEntry {
+  ActorAddress actor;
+  std::uint64_t parent_id = 0;  // 0: no parent
+  std::size_t child_count = 0;
+};
+
 class Registry {
  public:
   // Links `a` at the end of the creation order and under `parent` (may be null).
@@ -36,6 +43,9 @@ class Registry {
   bool release_guard(ActorCell* a);
   // Every live actor, newest first (the shutdown order).
   std::vector<ActorAddress> newest_first();
+  // Every live actor, oldest first, with its parent's id and its number of
+  // children, all read under one hold of the lock.
+  std::vector<FamilyEntry> oldest_first_with_family();
   std::size_t size() const;
 
  private:

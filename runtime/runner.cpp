@@ -103,7 +103,11 @@ RunOutcome SyndicateCore::run_actor(ActorCell* a) {
     // held back. It hands over to run_with_tasks as soon as that changes.
     Mailbox& box = a->mailbox();
     for (; n < config_.messages_per_activation; ++n) {
-      if (a->has_flag(detail::flag_stop_requested)) return begin_stop(a);
+      // One load and test for both requests: the hot path pays for neither.
+      if (a->has_flag(detail::flag_stop_requested | detail::flag_count_queue)) {
+        if (a->has_flag(detail::flag_stop_requested)) return begin_stop(a);
+        answer_count_request(a, hs);
+      }
       RunOutcome out;
       Envelope* env = pop_or_release(box, out);
       if (env == nullptr) return out;
@@ -128,7 +132,10 @@ RunOutcome SyndicateCore::run_with_tasks(ActorCell* a, HandlerState& hs, std::si
       complete_handler_task(a, hs);
     }
     if (n >= config_.messages_per_activation) return RunOutcome::yield;
-    if (a->has_flag(detail::flag_stop_requested)) return begin_stop(a);
+    if (a->has_flag(detail::flag_stop_requested | detail::flag_count_queue)) {  // as in run_actor
+      if (a->has_flag(detail::flag_stop_requested)) return begin_stop(a);
+      answer_count_request(a, &hs);
+    }
     Envelope* env;
     if (hs.handler == nullptr && hs.deferred_head != nullptr) {
       // The coroutine handler that held these back has finished: they go first.
@@ -288,6 +295,9 @@ RunOutcome SyndicateCore::run_stopped(ActorCell* a) {
   Mailbox& box = a->mailbox();
   for (;;) {
     while (MailboxNode* node = box.pop()) bounce(a, static_cast<Envelope*>(node));
+    // Before going idle, so that diagnostics()'s nudge (which makes
+    // try_mark_idle fail) always brings us back here to see its flag.
+    answer_count_request_stopped(a);
     if (box.try_mark_idle()) {
       a->release();
       return RunOutcome::idle;

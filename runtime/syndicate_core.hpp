@@ -31,6 +31,7 @@
 #include "runtime/envelope.hpp"
 #include "runtime/envelope_pool.hpp"
 #include "runtime/inbox.hpp"
+#include "runtime/queue_probe.hpp"
 #include "runtime/registry.hpp"
 #include "runtime/scheduler.hpp"
 #include "runtime/side_state.hpp"
@@ -70,6 +71,19 @@ class SyndicateCore {
   void schedule(ActorCell* a) noexcept {
     if (!scheduler_.schedule(a)) run_here(a);
   }
+  // Hands on a token the caller took by a push or a claim. A stopped actor is
+  // no longer kept alive by the registry, so its run-queue entry takes a
+  // reference of its own (dropped by run_stopped); the caller's address
+  // keeps the cell alive until then.
+  void schedule_claimed(ActorCell* a) noexcept {
+    if (a->has_flag(detail::flag_stopped)) a->retain();
+    schedule(a);
+  }
+  // The one enqueue-and-schedule step: pushes `e`, and if that found the
+  // mailbox idle (the caller now holds the token) schedules the actor.
+  void enqueue(ActorCell* a, Envelope* e) noexcept {
+    if (a->mailbox().push(e)) schedule_claimed(a);
+  }
 
   // --- actors (lifecycle.cpp) ---
   ActorAddress start_actor(detail::ActorStorage storage, ActorCell* parent);
@@ -98,6 +112,25 @@ class SyndicateCore {
   void close_inbox(const ActorAddress& address);
   std::optional<Message> receive(Inbox& inbox, std::chrono::nanoseconds timeout);
   SystemStatus status() const;
+  // diagnostics.cpp
+  RuntimeDiagnostics diagnostics(std::chrono::nanoseconds wait);
+  // Token holder: if diagnostics() asked `a` for its queue count (and no one
+  // else took the request yet), counts and answers. `hs` may be null.
+  void answer_count_request(ActorCell* a, const HandlerState* hs) noexcept {
+    if ((a->clear_flag(detail::flag_count_queue) & detail::flag_count_queue) != 0) {
+      answer_queue_count(a, hs);
+    }
+  }
+  void answer_queue_count(ActorCell* a, const HandlerState* hs) noexcept;
+  // The same for a stopped actor: 0, its mail bounces.
+  void answer_count_request_stopped(ActorCell* a) noexcept {
+    // The load first: the stop path pays a read, not a read-modify-write.
+    if (a->has_flag(detail::flag_count_queue) &&
+        (a->clear_flag(detail::flag_count_queue) & detail::flag_count_queue) != 0) {
+      answer_stopped(a);
+    }
+  }
+  void answer_stopped(ActorCell* a) noexcept;
   std::vector<std::shared_ptr<const DeadLetter>> dead_letters() const { return dead_letters_.snapshot(); }
   Scheduler& scheduler() noexcept { return scheduler_; }
   TimerService& timers() noexcept { return timers_; }
@@ -160,6 +193,7 @@ class SyndicateCore {
   std::mutex shutdown_mutex_;
   std::condition_variable shutdown_done_cv_;
   std::thread shutdown_thread_;  // [shutdown_mutex_] when a handler asked for the shutdown
+  QueueProbe queue_probe_;  // diagnostics()'s answers from token holders
   std::mutex inboxes_mutex_;
   std::vector<ActorAddress> inboxes_;  // [inboxes_mutex_] closed at shutdown
   bool inboxes_closed_ = false;        // [inboxes_mutex_]

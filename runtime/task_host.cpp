@@ -70,10 +70,7 @@ void SyndicateCore::post_wake(ActorCell* host, StrandWake w) noexcept {
 
 bool SyndicateCore::post_envelope(ActorCell* host, Envelope* e) noexcept {
   if (host->has_flag(detail::flag_stopped)) return false;
-  if (host->mailbox().push(e)) {
-    if (host->has_flag(detail::flag_stopped)) host->retain();  // see tell()
-    host->core()->schedule(host);
-  }
+  host->core()->enqueue(host, e);
   return true;
 }
 

@@ -4,6 +4,7 @@
 #include <ensemble/actor.hpp>
 #include <ensemble/address.hpp>
 #include <ensemble/ask.hpp>
+#include <ensemble/diagnostics.hpp>
 #include <ensemble/errors.hpp>
 #include <ensemble/message.hpp>
 #include <ensemble/messages.hpp>

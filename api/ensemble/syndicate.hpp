@@ -27,6 +27,7 @@
 #include <ensemble/actor.hpp>
 #include <ensemble/address.hpp>
 #include <ensemble/ask.hpp>
+#include <ensemble/diagnostics.hpp>
 #include <ensemble/messages.hpp>
 #include <ensemble/payload.hpp>
 #include <ensemble/spec.hpp>
@@ -100,6 +101,16 @@ class Syndicate {
   // oldest first; status().dead_letter_count counts all of them.
   std::vector<std::shared_ptr<const DeadLetter>> dead_letters() const;
   SystemStatus status() const;
+  // Every live actor (creation order) with its parent, children, state and
+  // the messages waiting for it, plus the syndicate's figures: spark's
+  // diagnostics(). The mailbox of an actor that is being run can only be
+  // counted between two of its messages (keeping a count would cost every
+  // tell an atomic read-modify-write), so this waits up to `wait` for busy
+  // actors to reach a message boundary; one still inside a handler then has
+  // an empty mailbox_depth. Called from an actor's handler (or any worker
+  // thread) it does not wait at all. Concurrent calls take turns.
+  RuntimeDiagnostics diagnostics(
+      std::chrono::nanoseconds wait = std::chrono::milliseconds(100)) const;
 
   // Internal.
   runtime::SyndicateCore& core() noexcept { return *core_; }

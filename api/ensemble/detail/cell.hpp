@@ -23,6 +23,7 @@ enum class CellKind : std::uint8_t { actor, inbox, reply };
 // Bits of Cell::flags_.
 inline constexpr std::uint32_t flag_stop_requested = 1u << 0;  // stop asked; acted on by the token holder
 inline constexpr std::uint32_t flag_stopped = 1u << 1;         // stop done; mail now bounces
+inline constexpr std::uint32_t flag_count_queue = 1u << 2;     // diagnostics() waits for a queue count
 inline constexpr std::uint32_t flag_side_lock = 1u << 3;       // guards the actor's side state
 
 class Cell {
