@@ -1,5 +1,4 @@
 // format_status: status answers as text (spark's format_status).
-#include <cstdio>
 #include <string>
 
 #include <ensemble/errors.hpp>

@@ -43,6 +43,13 @@ bool is_actor_stopped(std::exception_ptr e) {
 
 ActorCell* current_actor() noexcept { return running_actor; }
 
+void fail_waiting_ask(const Message& request, const char* reason) noexcept {
+  // Only a reply slot is an ask waiting; a slot never crosses syndicates.
+  if (detail::Cell* s = request.sender().cell(); s != nullptr && s->kind() == detail::CellKind::reply) {
+    static_cast<ReplySlot*>(s)->reject(reason);
+  }
+}
+
 HandlerState& side_of(ActorCell& a) {
   // acquire: pairs with the release CAS below, so the state is seen initialised.
   HandlerState* s = a.side_.load(std::memory_order_acquire);
@@ -242,10 +249,7 @@ void SyndicateCore::complete_handler_task(ActorCell* a, HandlerState& hs, bool a
       // for it either. An ask waiting for this handler's reply fails now
       // ("actor stopped") instead of at its time-out, which a no_timeout
       // ask would never reach.
-      if (detail::Cell* s = env->message.sender().cell();
-          s != nullptr && s->kind() == detail::CellKind::reply && s->core() == this) {
-        static_cast<ReplySlot*>(s)->reject(reasons::actor_stopped);
-      }
+      fail_waiting_ask(env->message, reasons::actor_stopped);
       free_envelope(env);
       return;
     }
@@ -318,9 +322,7 @@ void SyndicateCore::bounce(ActorCell* a, Envelope* env) {
   } else if (env->control == 0) {
     const char* reason = shut_down() ? reasons::shut_down : reasons::not_found;
     // An ask whose request bounces fails now rather than at its time-out.
-    if (detail::Cell* s = env->message.sender().cell(); s != nullptr && s->kind() == detail::CellKind::reply) {
-      static_cast<ReplySlot*>(s)->reject(reason);
-    }
+    fail_waiting_ask(env->message, reason);
     dead_letter(std::move(env->message), a->address(), reason);
   }
   free_envelope(env);

@@ -81,5 +81,8 @@ class SideLock {
 
 // The actor whose handler runs on this thread right now, or null.
 ActorCell* current_actor() noexcept;
+// If `request` came from an ask (its sender is a reply slot), fails that ask
+// now with `reason` instead of leaving it to its time-out.
+void fail_waiting_ask(const Message& request, const char* reason) noexcept;
 
 }  // namespace ensemble::runtime
