@@ -19,7 +19,7 @@
 
 #include <ensemble/ensemble.hpp>
 
-#include "runtime/mailbox.hpp"
+#include "runtime/actor/mailbox.hpp"
 
 using namespace std::chrono_literals;
 using ensemble::ActorAddress;

@@ -8,7 +8,7 @@
 #include <string>
 #include <thread>
 
-#include "runtime/dead_letters.hpp"
+#include "runtime/actor/dead_letters.hpp"
 
 #include "tests/test_support.hpp"
 

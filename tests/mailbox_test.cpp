@@ -6,7 +6,7 @@
 #include <thread>
 #include <vector>
 
-#include "runtime/mailbox.hpp"
+#include "runtime/actor/mailbox.hpp"
 
 #include "tests/test_support.hpp"
 

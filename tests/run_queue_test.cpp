@@ -1,8 +1,8 @@
-// Tests for runtime/run_queue.hpp: owner FIFO, wrap-around (including the u32
+// Tests for runtime/sched/run_queue.hpp: owner FIFO, wrap-around (including the u32
 // position counters wrapping past 2^32), overflow of half the ring, steal
 // of half, a single-threaded randomized check against a std::deque model, and
 // a multi-threaded exactly-once stress test.
-#include "runtime/run_queue.hpp"
+#include "runtime/sched/run_queue.hpp"
 
 #include <doctest/doctest.h>
 

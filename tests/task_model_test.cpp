@@ -48,8 +48,8 @@
 
 #include <ensemble/ensemble.hpp>
 
-#include "runtime/task_host.hpp"
-#include "runtime/task_strand.hpp"
+#include "runtime/task/task_host.hpp"
+#include "runtime/task/task_strand.hpp"
 
 #include "tests/test_support.hpp"
 

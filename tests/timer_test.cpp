@@ -30,8 +30,8 @@
 #include <thread>
 #include <vector>
 
-#include "runtime/timer_service.hpp"
-#include "runtime/timer_wheel.hpp"
+#include "runtime/time/timer_service.hpp"
+#include "runtime/time/timer_wheel.hpp"
 
 using ensemble::runtime::TimerNode;
 using ensemble::runtime::TimerService;

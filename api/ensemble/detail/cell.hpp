@@ -1,7 +1,7 @@
 // Internal (installed because ActorAddress copies need it inline): the common
 // base of everything a message can be addressed to.
 //
-// A Cell is the runtime side of an actor (runtime/actor_cell.hpp), an external
+// A Cell is the runtime side of an actor (runtime/actor/actor_cell.hpp), an external
 // inbox (Syndicate::receive, endpoints) or the one-shot reply slot of an ask.
 // It is reference counted: every ActorAddress holds one reference, a live
 // actor's cell holds one for the registry, and a stopped actor's cell that is

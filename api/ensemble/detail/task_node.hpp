@@ -1,6 +1,6 @@
 // Internal: the record the task scheduler keeps for each running task (what
 // the JS reference calls a controller), shared by the header templates and the
-// runtime (runtime/task_strand.cpp), which owns the scheduling logic.
+// runtime (runtime/task/task_strand.cpp), which owns the scheduling logic.
 //
 // A TaskNode owns the root coroutine frame of one task and everything the
 // scheduler needs to drive it: the group it belongs to, where it is suspended,
@@ -39,8 +39,8 @@ enum class Status : std::uint8_t { idle, active, finished };
 namespace detail {
 
 class PromiseBase;
-struct TaskGroup;   // runtime/task_strand.hpp
-class TaskStrand;   // runtime/task_strand.hpp
+struct TaskGroup;   // runtime/task/task_strand.hpp
+class TaskStrand;   // runtime/task/task_strand.hpp
 struct TaskNode;
 
 // Told once when a node finishes (or is abandoned), on the thread that

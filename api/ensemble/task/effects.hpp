@@ -41,12 +41,12 @@ struct Tagged {
 
 namespace detail {
 
-// Implemented in runtime/task_api.cpp. Delivers a message upwards from the
+// Implemented in runtime/core/task.cpp. Delivers a message upwards from the
 // running frame; true when the task must suspend (it was sent while the task
 // was being aborted: the message is dropped and the task goes back to its queue).
 bool task_emit(PromiseBase& from, std::coroutine_handle<> h, Payload&& message);
 
-struct GroupScope;  // runtime/task_strand.hpp
+struct GroupScope;  // runtime/task/task_strand.hpp
 using LoopNext = void (*)(void* context, Payload&& message, TaskGroup& group);
 TaskGroup* loop_open(PromiseBase& driver, LoopNext next, void* context);
 void loop_close(TaskGroup* g) noexcept;

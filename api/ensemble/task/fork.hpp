@@ -62,7 +62,7 @@ inline constexpr bool is_fork_v<Fork<T, M>> = true;
 
 namespace detail {
 
-// Implemented in runtime/task_api.cpp.
+// Implemented in runtime/core/task.cpp.
 std::uint64_t next_task_id() noexcept;
 void task_activate(TaskNode& n);                 // start a fork (idempotent)
 void task_activate_from(PromiseBase& p, TaskNode& n);  // the same, from the task running `p`
@@ -106,7 +106,7 @@ NodeRef make_node(Task<T, M>&& t, std::string_view name, bool parallel, bool det
   return ref;
 }
 
-// Joins (implemented in runtime/task_api.cpp). join_begin moves the forks
+// Joins (implemented in runtime/core/task.cpp). join_begin moves the forks
 // into a group driven by the calling task and steps it once; false when the
 // join is already over (every fork finished, or one failed). While the task
 // waits, the scheduler steps the group on its behalf each time it is woken,

@@ -24,7 +24,7 @@ class AskOperation;
 
 namespace detail {
 
-// Implemented in runtime/task_api.cpp.
+// Implemented in runtime/core/task.cpp.
 struct SleepTicket;
 SleepTicket* sleep_begin(PromiseBase& p, std::coroutine_handle<> h, std::chrono::nanoseconds d);
 void sleep_end(SleepTicket* t) noexcept;

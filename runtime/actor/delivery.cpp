@@ -1,0 +1,108 @@
+// tell(): the checks in spark's order, the envelope, the push, the wake-up.
+#include <new>
+
+#include <ensemble/detail/frame_alloc.hpp>
+
+#include "runtime/base/atomics.hpp"
+#include "runtime/memory/envelope_pool.hpp"
+#include "runtime/ask/reply_slot.hpp"
+#include "runtime/core/syndicate_core.hpp"
+
+namespace ensemble::runtime {
+
+namespace {
+
+// Message ids: unique in the process without a shared counter. Each thread
+// takes a 24-bit tag once and numbers its own messages below it.
+std::atomic<std::uint64_t> next_thread_tag{1};
+ENSEMBLE_HOT_TLS std::uint64_t message_base = 0;
+ENSEMBLE_HOT_TLS std::uint64_t message_seq = 0;
+
+std::uint64_t next_message_id() noexcept {
+  if (message_base == 0) {
+    // relaxed: only uniqueness matters.
+    message_base = next_thread_tag.fetch_add(1, std::memory_order_relaxed) << 40;
+  }
+  return message_base | ++message_seq;
+}
+
+}  // namespace
+
+Message SyndicateCore::make_message(Payload content, ActorAddress sender) {
+  Message m(std::move(content), std::move(sender));
+  m.set_id(next_message_id());
+  return m;
+}
+
+void SyndicateCore::dead_letter(Message message, const ActorAddress& target, std::string reason) {
+  dead_letters_.record(std::move(message), target, std::move(reason));
+}
+
+DeliveryResult SyndicateCore::tell(const ActorAddress& target, Message message) {
+  if (message.id() == 0) message.set_id(next_message_id());
+  auto fail = [&](const char* reason) {
+    dead_letter(std::move(message), target, reason);
+    return DeliveryResult{false, reason};
+  };
+  if (shut_down()) return fail(reasons::shut_down);
+  if (auto d = message.deadline(); d && Clock::now() > *d) return fail(reasons::expired);
+  detail::Cell* cell = target.cell();
+  if (cell == nullptr || cell->core() != this) return fail(reasons::not_found);
+
+  switch (cell->kind()) {
+    case detail::CellKind::actor: {
+      auto* a = static_cast<ActorCell*>(cell);
+      if (a->has_flag(detail::flag_stopped)) return fail(reasons::not_found);
+      enqueue(a, new_envelope(std::move(message)));
+      return {};
+    }
+    case detail::CellKind::inbox:
+      // spark: an external inbox answers StatusRequest with SystemStatus itself.
+      if (message.is<StatusRequest>() && message.sender()) {
+        Message answer = make_message(status(), target);
+        answer.set_correlation_id(message.id());
+        return tell(message.sender(), std::move(answer));
+      }
+      if (!static_cast<Inbox*>(cell)->deliver(message)) return fail(reasons::not_found);
+      return {};
+    case detail::CellKind::reply:
+      if (!static_cast<ReplySlot*>(cell)->deliver(message)) return fail(reasons::not_found);
+      return {};
+  }
+  return fail(reasons::not_found);
+}
+
+// Everything but a live local actor: the general path decides, in spark's
+// order. Out of line so that the fast path below keeps a small frame.
+DeliveryResult SyndicateCore::tell_slow(const ActorAddress& target, Payload&& content,
+                                        detail::Cell* sender) {
+  return tell(target, make_message(std::move(content), ActorAddress(sender)));
+}
+
+DeliveryResult SyndicateCore::tell(const ActorAddress& target, Payload&& content,
+                                   detail::Cell* sender) {
+  detail::Cell* cell = target.cell();
+  if (cell == nullptr || cell->kind() != detail::CellKind::actor || cell->core() != this ||
+      shut_down() || cell->has_flag(detail::flag_stopped)) [[unlikely]] {
+    return tell_slow(target, std::move(content), sender);
+  }
+  auto* a = static_cast<ActorCell*>(cell);
+  // The message is built in place in its envelope: one payload move, one
+  // reference for the sender.
+  auto* e = ::new (take_envelope_block()) Envelope(std::move(content), sender, next_message_id());
+  enqueue(a, e);
+  return {};
+}
+
+}  // namespace ensemble::runtime
+
+namespace ensemble {
+
+// Here rather than in api.cpp so that the compiler inlines the core's fast
+// path into it: one call per tell instead of two.
+DeliveryResult Actor::tell(Payload payload, const ActorAddress& target) {
+  require_started("tell");
+  return cell_->core()->tell(target, std::move(payload), cell_);
+}
+
+}  // namespace ensemble

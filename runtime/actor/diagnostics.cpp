@@ -1,0 +1,181 @@
+// Syndicate::diagnostics(): a snapshot of every actor, its family and the
+// messages waiting for it, without a counter on the tell path.
+//
+// A mailbox keeps no size: one would add an atomic read-modify-write to every
+// tell, whose whole cost today is one exchange. A queue can be walked only by
+// its token holder (only it unlinks and frees nodes; producers only append),
+// so each count is taken by whoever holds the actor's token:
+//
+//  1. The prober tries to claim the token of an idle actor (Mailbox P5). If
+//     it gets it, it counts (the queue is empty; a coroutine handler may hold
+//     mail back) and hands the token on as any claimer does.
+//  2. Otherwise it sets flag_count_queue and pushes a stop-nudge envelope
+//     (a no-op control message), the same race-closing step as a stop's
+//     nudge: either the holder finds the flag before it goes idle (its
+//     try_mark_idle fails because of our envelope, so it loops back to the
+//     flag check) or our push found the mailbox idle and we hold the token
+//     and count ourselves.
+//  3. The run loop tests flag_count_queue in the same load and test as
+//     flag_stop_requested, so the hot path pays nothing; on the slow branch
+//     it counts between two messages and answers through the QueueProbe.
+//     A stopped actor's holder (run_stopped) answers 0: its mail bounces.
+//  4. Whoever clears the flag (fetch_and: exactly one thread sees it set)
+//     answers; the prober waits for answers until `wait` runs out, then
+//     clears the flags left. If a holder cleared one first, its answer is
+//     moments away (counting does not block) and is waited for, so no answer
+//     ever outlives its probe.
+// An actor that stays inside one handler for the whole wait has no count
+// (an empty mailbox_depth). From a worker thread nothing is waited for: the
+// worker may be the one that has to answer.
+#include <ensemble/diagnostics.hpp>
+
+#include "runtime/core/syndicate_core.hpp"
+#include "runtime/task/task_host.hpp"
+
+namespace ensemble::detail {
+std::string demangle(const char* mangled);
+}
+
+namespace ensemble::runtime {
+
+namespace {
+
+// Token holder only: user messages queued, plus those held back behind a
+// coroutine handler. Control envelopes (wakes, nudges) are not messages.
+std::size_t count_waiting(ActorCell* a, const HandlerState* hs) noexcept {
+  std::size_t n = 0;
+  a->mailbox().for_each_queued([&](MailboxNode* node) {
+    if (static_cast<Envelope*>(node)->control == 0) ++n;
+  });
+  if (hs != nullptr) {
+    // relaxed: the deferred list is touched by the token holder only.
+    for (MailboxNode* d = hs->deferred_head; d != nullptr; d = d->next_.load(std::memory_order_relaxed)) ++n;
+  }
+  return n;
+}
+
+// Token holder only: the name, from the type when the cell has one, else from
+// the object itself (actors started through a base-class pointer).
+std::string class_of(ActorCell* a) {
+  if (a->type() != nullptr) return detail::demangle(a->type()->type->name());
+  if (a->object() != nullptr) return a->object()->class_name();
+  return "ensemble::Actor";
+}
+
+}  // namespace
+
+void SyndicateCore::answer_queue_count(ActorCell* a, const HandlerState* hs) noexcept {
+  try {
+    QueueProbe::Answer answer{count_waiting(a, hs), {}};
+    if (a->type() == nullptr) answer.actor_class = class_of(a);
+    queue_probe_.answer(a, std::move(answer));
+  } catch (...) {
+    // Out of memory while answering: the prober reports no count for `a`.
+  }
+}
+
+void SyndicateCore::answer_stopped(ActorCell* a) noexcept {
+  try {
+    queue_probe_.answer(a, QueueProbe::Answer{0, {}});
+  } catch (...) {
+    // Out of memory while answering: the prober reports no count for `a`.
+  }
+}
+
+RuntimeDiagnostics SyndicateCore::diagnostics(std::chrono::nanoseconds wait) {
+  RuntimeDiagnostics d;
+  d.syndicate_id = id_text_;
+  d.backend_type = "inline";
+  {
+    std::lock_guard lock(inboxes_mutex_);
+    d.external_inbox_count = inboxes_.size();
+  }
+  d.dead_letter_count = dead_letters_.count();
+
+  std::vector<FamilyEntry> family = registry_.oldest_first_with_family();
+  d.actors.resize(family.size());
+  d.actor_count = family.size();
+
+  std::lock_guard serial(queue_probe_.serial());
+  queue_probe_.open();
+  std::vector<std::size_t> pending;  // indices of actors asked to count
+
+  auto cell_at = [&](std::size_t i) { return static_cast<ActorCell*>(family[i].actor.cell()); };
+  // We hold `a`'s token: count, then hand the token on.
+  auto count_holding_token = [&](std::size_t i) {
+    ActorCell* a = cell_at(i);
+    d.actors[i].actor_class = class_of(a);
+    // acquire: pairs with the release in side_of.
+    d.actors[i].mailbox_depth = count_waiting(a, a->side_.load(std::memory_order_acquire));
+    if (!a->mailbox().try_mark_idle()) schedule_claimed(a);
+  };
+
+  for (std::size_t i = 0; i < family.size(); ++i) {
+    ActorCell* a = cell_at(i);
+    ActorDiagnostics& out = d.actors[i];
+    out.actor_id = a->id();
+    if (family[i].parent_id != 0) out.parent_id = family[i].parent_id;
+    out.child_count = family[i].child_count;
+    out.stopped = a->has_flag(detail::flag_stop_requested | detail::flag_stopped);
+    out.running = !out.stopped;
+    if (a->type() != nullptr) out.actor_class = class_of(a);
+    if (a->has_flag(detail::flag_stopped)) {
+      out.mailbox_depth = 0;  // its mail bounces
+      continue;
+    }
+    if (a->mailbox().try_acquire_idle()) {
+      count_holding_token(i);
+      continue;
+    }
+    out.scheduled = true;
+    a->set_flag(detail::flag_count_queue);
+    Envelope* e = new_envelope(Message{});
+    e->control = control_stop_nudge;
+    if (a->mailbox().push(e)) {
+      // The holder went idle before our push: the token is ours. Count
+      // ourselves unless a holder already took the flag (then it answers).
+      if ((a->clear_flag(detail::flag_count_queue) & detail::flag_count_queue) != 0) {
+        count_holding_token(i);
+        continue;
+      }
+      schedule_claimed(a);
+    }
+    pending.push_back(i);
+  }
+
+  auto collect = [&] {
+    std::erase_if(pending, [&](std::size_t i) {
+      std::optional<QueueProbe::Answer> got = queue_probe_.take(cell_at(i));
+      if (!got) return false;
+      d.actors[i].mailbox_depth = got->depth;
+      if (!got->actor_class.empty()) d.actors[i].actor_class = std::move(got->actor_class);
+      return true;
+    });
+  };
+  const bool may_wait = !scheduler_.on_worker() && current_actor() == nullptr;
+  const auto deadline = std::chrono::steady_clock::now() + (may_wait ? wait : std::chrono::nanoseconds(0));
+  std::uint64_t seen = 0;
+  collect();
+  while (!pending.empty() && std::chrono::steady_clock::now() < deadline) {
+    seen = queue_probe_.wait_for_answer(seen, deadline);
+    collect();
+  }
+  // Out of time: take back the flags nobody took. A flag already cleared
+  // means its holder is counting now and answers in moments (counting does
+  // not block); wait for it, bounded in case answering failed for memory.
+  std::erase_if(pending, [&](std::size_t i) {
+    return (cell_at(i)->clear_flag(detail::flag_count_queue) & detail::flag_count_queue) != 0;
+  });
+  const auto last_call = std::chrono::steady_clock::now() + std::chrono::seconds(1);
+  while (!pending.empty() && std::chrono::steady_clock::now() < last_call) {
+    seen = queue_probe_.wait_for_answer(seen, last_call);
+    collect();
+  }
+  queue_probe_.close();
+  for (ActorDiagnostics& out : d.actors) {
+    if (out.actor_class.empty()) out.actor_class = "ensemble::Actor";
+  }
+  return d;
+}
+
+}  // namespace ensemble::runtime

@@ -1,0 +1,237 @@
+// Starting and stopping actors.
+//
+// Stop protocol (every step runs on the thread holding the actor's token, so it
+// never overlaps a handler):
+//   S1 request_stop: claim the stop under the side lock (the first claim wins
+//      and sets the reason), set STOP_REQUESTED, cancel what a suspended
+//      handler waits for; then nudge(): take the token of an idle actor, or
+//      push a control envelope so a busy one cannot go idle unseen. A busy
+//      actor sees the flag before its next message.
+//   S2 begin_stop: ask every child to stop ("parent stopped") and wait until
+//      the last one has unlinked itself from the registry (it re-schedules us).
+//   S3 finish_stop: cancel wake-ups, run post_stop, mark STOPPED, unlink, tell
+//      the parent ChildActorExited (unless the parent or the syndicate is the
+//      one stopping), then bounce whatever is left in the mailbox.
+#include <string>
+#include <vector>
+
+#include <ensemble/errors.hpp>
+
+#include "runtime/core/syndicate_core.hpp"
+
+namespace ensemble::runtime {
+
+namespace {
+// Destroys an actor object that never got a cell (its start was refused).
+void discard(const detail::ActorStorage& storage) noexcept {
+  if (storage.in_block) {
+    storage.object->~Actor();
+    detail::free_actor_block(storage.object, storage.align);
+  } else {
+    delete storage.object;
+  }
+}
+}  // namespace
+
+ActorAddress SyndicateCore::start_actor(detail::ActorStorage storage, ActorCell* parent) {
+  Actor* object = storage.object;
+  if (object == nullptr) throw InvalidActorSpecError("no actor to start");
+  if (object->started()) {
+    // The instance belongs to the syndicate that started it; it must not be
+    // destroyed here.
+    throw ActorAlreadyStartedError("actor " + object->class_name() + " is already started");
+  }
+  if (object->type_ == nullptr) {
+    std::string name = object->class_name();
+    discard(storage);
+    throw InvalidActorSpecError("actor class " + name +
+                                " has no handler table: create it with create_actor<A>() or "
+                                "ActorSpec::of<A>()");
+  }
+  if (shut_down()) {
+    discard(storage);
+    throw SyndicateError("syndicate '" + name_ + "' is shut down");
+  }
+  // A parent that is stopping (its tasks unwinding, its post_stop running)
+  // has already stopped its children: a new one would never be stopped with
+  // it and would report to a parent that is gone. Only the parent's own
+  // token holder creates its children, so reading its side state is safe.
+  if (parent != nullptr) {
+    // acquire: pairs with the release in side_of.
+    HandlerState* ps = parent->side_.load(std::memory_order_acquire);
+    if (ps != nullptr && ps->stopping) {
+      discard(storage);
+      throw ActorStopped("create_actor: the parent actor is stopping");
+    }
+  }
+
+  // The cell heads the object's block, or stands alone for objects made with
+  // new. Its initial reference is the registry's.
+  ActorCell* a = storage.in_block
+                     ? ::new (static_cast<void*>(reinterpret_cast<char*>(object) -
+                                                 ActorCell::object_offset(storage.align)))
+                           ActorCell(this, next_cell_id(), storage)
+                     : new ActorCell(this, next_cell_id(), storage);
+  object->cell_ = a;
+  if (parent != nullptr) a->parent_ = parent->address();
+  // Hold the token while pre_start runs: mail that arrives meanwhile waits.
+  a->mailbox().try_acquire_idle();
+  registry_.add(a, parent);
+  ActorAddress address(a);
+
+  auto stop_here = [&](const char* reason) {
+    request_stop(a, reason, StopMode::silent);
+    if (run_actor(a) == RunOutcome::yield) schedule(a);
+  };
+  // A shutdown that snapshotted the registry before our add would miss us;
+  // the registry lock orders the two, so we see its flag here.
+  if (shut_down()) {
+    stop_here(reasons::system_shutdown);
+    throw SyndicateError("syndicate '" + name_ + "' is shut down");
+  }
+  try {
+    object->pre_start();
+  } catch (...) {
+    stop_here(reasons::pre_start_failed);
+    throw;
+  }
+  // Mail (or a stop nudge) that arrived during pre_start keeps the token ours:
+  // hand the actor to the pool.
+  if (!a->mailbox().try_mark_idle()) schedule(a);
+  return address;
+}
+
+bool SyndicateCore::request_stop(ActorCell* a, std::string reason, StopMode mode) {
+  HandlerState& hs = side_of(*a);
+  {
+    SideLock lock(*a);
+    if (hs.stop_claimed) return false;
+    hs.stop_claimed = true;
+    hs.stop_reason = std::move(reason);
+    hs.stop_mode = mode;
+    a->set_flag(detail::flag_stop_requested);
+  }
+  nudge(a, false);
+  return true;
+}
+
+void SyndicateCore::nudge(ActorCell* a, bool run_here) {
+  // The caller holds a reference to `a` (an address) for the whole call.
+  // Take the token if the actor is idle. Otherwise its holder may be about to
+  // go idle without having seen the flag; a control envelope settles that race
+  // with the mailbox's own protocol: either the holder finds it (its
+  // try_mark_idle fails) or our push finds the mailbox idle and we hold the
+  // token.
+  bool ours = a->mailbox().try_acquire_idle();
+  if (!ours) {
+    Envelope* e = new_envelope(Message{});
+    e->control = control_stop_nudge;
+    ours = a->mailbox().push(e);
+  }
+  if (!ours) return;
+  // The stop may have finished between our claim and now (the token holder
+  // saw the flag first): then we hold the token of a stopped actor, which the
+  // registry no longer keeps alive. Take the reference that run_stopped drops.
+  if (a->has_flag(detail::flag_stopped)) a->retain();
+  if (run_here) {
+    if (run_actor(a) == RunOutcome::yield) schedule(a);
+  } else {
+    schedule(a);
+  }
+}
+
+RunOutcome SyndicateCore::begin_stop(ActorCell* a) {
+  HandlerState& hs = side_of(*a);
+  hs.stopping = true;
+  std::vector<ActorAddress> children = registry_.children_for_stop(a);
+  if (children.empty()) return finish_stop(a);  // nothing to wait for, no guard taken
+  for (ActorAddress& child : children) {
+    request_stop(static_cast<ActorCell*>(child.cell()), reasons::parent_stopped, StopMode::parent_stops);
+  }
+  if (!registry_.release_guard(a)) return RunOutcome::suspended;  // the last child re-schedules us
+  return finish_stop(a);
+}
+
+RunOutcome SyndicateCore::finish_stop(ActorCell* a) {
+  HandlerState& hs = side_of(*a);
+  cancel_wakeups(a);
+  // The actor's tasks (its coroutine handler included) are aborted with
+  // ActorStopped, so their catch blocks and destructors run before post_stop.
+  teardown_strand(a, hs);
+  if (hs.handler != nullptr) complete_handler_task(a, hs, /*actor_stopping=*/true);
+  try {
+    a->object()->post_stop();
+  } catch (...) {
+    // post_stop runs during teardown; its failure cannot undo the stop.
+  }
+  StopMode mode;
+  std::string reason;
+  {
+    SideLock lock(*a);
+    mode = hs.stop_mode;
+    // Only the parent's ChildActorExited carries it; the claim (stop_claimed)
+    // keeps every later request_stop from writing it again.
+    if (mode == StopMode::notify_parent) reason = std::move(hs.stop_reason);
+  }
+  ActorAddress self = a->address();
+  // The object goes now: its destructor releases the addresses it kept (peers
+  // in a ring, children), so actors that point at each other are freed. It
+  // goes before the registry forgets the actor, so whoever sees the actor
+  // gone (status().actor_count, the parent's ChildActorExited) also sees its
+  // destructor done.
+  a->destroy_object();
+  ActorCell* parent_done = registry_.remove(a);
+  // STOPPED last: stop_and_wait's waiters (the shutdown) wake to an actor
+  // already out of the registry, instead of re-listing it while a slow
+  // destructor runs. We hold the token throughout, so no tell can take it
+  // and nudge() cannot claim it before run_stopped below.
+  a->set_flag(detail::flag_stopped);
+  if (mode == StopMode::notify_parent && a->parent_) {
+    tell(a->parent_, make_message(ChildActorExited{self, std::move(reason)}, self));
+  }
+  // A stopped child no longer needs its parent; keeping the reference would
+  // make a cycle with a parent that keeps its children's addresses (the usual
+  // pattern), and neither would ever be freed.
+  a->parent_ = ActorAddress();
+  if (parent_done != nullptr) schedule(parent_done);
+  bounce_deferred(a, hs);
+  // seq_cst: pairs with the increment in stop_and_wait (Dekker): either it sees
+  // STOPPED (set above) or we see it waiting.
+  if (stop_waiters_.load(std::memory_order_seq_cst) > 0) {
+    std::lock_guard lock(stop_mutex_);
+    stopped_cv_.notify_all();
+  }
+  return run_stopped(a);
+}
+
+void SyndicateCore::stop_and_wait(const ActorAddress& addr) {
+  auto* a = static_cast<ActorCell*>(addr.cell());
+  if (a->has_flag(detail::flag_stopped)) return;
+  HandlerState& hs = side_of(*a);
+  bool claimed = false;
+  {
+    SideLock lock(*a);
+    if (!hs.stop_claimed) {
+      claimed = true;
+      hs.stop_claimed = true;
+      hs.stop_reason = reasons::system_shutdown;
+      hs.stop_mode = StopMode::silent;
+      a->set_flag(detail::flag_stop_requested);
+    }
+  }
+  // An idle actor is stopped right here: no hand-off to a worker, so shutting
+  // down a million idle actors costs no million wake-ups.
+  if (claimed) nudge(a, true);
+  // The usual case at shutdown: the actor was idle and nudge() stopped it
+  // right here; the wait below would find it stopped at once (its predicate
+  // is this flag), so skip its lock.
+  if (a->has_flag(detail::flag_stopped)) return;
+  stop_waiters_.fetch_add(1, std::memory_order_seq_cst);  // seq_cst: see finish_stop
+  {
+    std::unique_lock lock(stop_mutex_);
+    stopped_cv_.wait(lock, [a] { return a->has_flag(detail::flag_stopped); });
+  }
+  stop_waiters_.fetch_sub(1, std::memory_order_relaxed);  // relaxed: only a hint for notifiers
+}
+
+}  // namespace ensemble::runtime

@@ -1,0 +1,88 @@
+// Internal: the part of an actor that only some actors need, allocated on
+// first use so that an idle actor stays small: its task strand and the
+// coroutine handler in progress, its pending wake-ups, and the state of a
+// stop in progress.
+//
+// Concurrency: fields marked [token] are touched only by the thread holding
+// the actor's mailbox token (mailbox.hpp); fields marked [side lock] only
+// under the actor's side lock (lock_side/unlock_side, a spin bit in the
+// actor's flags, held for a few instructions).
+#pragma once
+
+#include <atomic>
+#include <coroutine>
+#include <cstdint>
+#include <string>
+
+#include <ensemble/actor.hpp>
+#include <ensemble/message.hpp>
+
+#include "runtime/actor/actor_cell.hpp"
+#include "runtime/actor/envelope.hpp"
+#include "runtime/task/task_strand.hpp"
+
+#include "runtime/base/atomics.hpp"
+
+namespace ensemble::runtime {
+
+struct WakeupTimer;
+
+enum class StopMode : std::uint8_t {
+  notify_parent,  // tell the parent ChildActorExited (spark's stop, handler failure, exit request)
+  parent_stops,   // the parent is stopping and waits for this child; no message
+  silent,         // syndicate shutdown or failed pre_start: nobody is told
+};
+
+struct HandlerNode;
+
+struct HandlerState {
+  // [token] the strand of tasks running on this actor (created on first use)
+  // and, once the actor stopped, the fact that no new one may start.
+  detail::TaskStrand* strand = nullptr;
+  bool strand_closed = false;
+  // [token] the coroutine handler in progress (a task on the strand) and the
+  // message it handles. While it runs, later user messages wait in the
+  // deferred list (oldest first), so the actor still handles one message at
+  // a time, in order, while wake envelopes for its tasks keep flowing.
+  HandlerNode* handler = nullptr;
+  Envelope* handler_envelope = nullptr;
+  MailboxNode* deferred_head = nullptr;
+  MailboxNode* deferred_tail = nullptr;
+
+  // [side lock]
+  WakeupTimer* wakeups = nullptr;  // intrusive list of pending wake-ups
+  bool stop_claimed = false;
+  std::string stop_reason;
+  StopMode stop_mode = StopMode::notify_parent;
+
+  // [token]
+  bool stopping = false;
+  // [registry lock] children whose stop this (stopping) actor still waits for;
+  // 0 when not waiting.
+  std::size_t children_pending = 0;
+};
+
+// Returns the actor's side state, creating it if needed (any thread).
+HandlerState& side_of(ActorCell& a);
+
+void lock_side(ActorCell& a) noexcept;
+void unlock_side(ActorCell& a) noexcept;
+
+class SideLock {
+ public:
+  explicit SideLock(ActorCell& a) noexcept : a_(a) { lock_side(a_); }
+  ~SideLock() { unlock_side(a_); }
+  SideLock(const SideLock&) = delete;
+  SideLock& operator=(const SideLock&) = delete;
+
+ private:
+  ActorCell& a_;
+};
+
+// The actor whose handler runs on this thread right now, or null.
+ActorCell* current_actor() noexcept;
+// If `request` came from an ask (its sender is a reply slot), fails that ask
+// now with `reason` instead of leaving it to its time-out.
+void fail_waiting_ask(const Message& request, const char* reason) noexcept;
+
+}  // namespace ensemble::runtime

@@ -1,0 +1,188 @@
+// Construction, shutdown, inboxes and status of a syndicate.
+#include "runtime/core/syndicate_core.hpp"
+
+#include <sched.h>
+
+#include <cstdio>
+#include <random>
+
+#include <ensemble/errors.hpp>
+
+namespace ensemble::runtime {
+
+namespace {
+
+std::size_t available_cores() {
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  if (sched_getaffinity(0, sizeof(set), &set) == 0) {
+    int n = CPU_COUNT(&set);
+    if (n > 0) return static_cast<std::size_t>(n);
+  }
+  unsigned n = std::thread::hardware_concurrency();
+  return n > 0 ? n : 1;
+}
+
+std::size_t worker_count(const SyndicateConfig& c) {
+  if (c.workers > 1024) {
+    throw UnsupportedBackendError("SyndicateConfig::workers = " + std::to_string(c.workers) +
+                                  " is more than 1024");
+  }
+  return c.workers == 0 ? available_cores() : c.workers;
+}
+
+SyndicateConfig validated(SyndicateConfig c) {
+  if (c.messages_per_activation == 0) {
+    throw UnsupportedBackendError("SyndicateConfig::messages_per_activation must be at least 1");
+  }
+  return c;
+}
+
+// spark derives a syndicate's id from its name (uuid5) so the same name gives
+// the same id; we keep that property with a 64-bit FNV-1a hash, and use a
+// random id for unnamed syndicates.
+std::string syndicate_id_text(const std::string& name) {
+  std::uint64_t h;
+  if (name.empty()) {
+    h = std::random_device{}();
+  } else {
+    h = 1469598103934665603ull;
+    for (unsigned char c : name) {
+      h ^= c;
+      h *= 1099511628211ull;
+    }
+  }
+  char buf[17];
+  std::snprintf(buf, sizeof buf, "%08x", static_cast<unsigned>(h ^ (h >> 32)));
+  return buf;
+}
+
+}  // namespace
+
+SyndicateCore::SyndicateCore(std::string name, SyndicateConfig config)
+    : name_(std::move(name)),
+      id_text_(syndicate_id_text(name_)),
+      config_(validated(config)),
+      started_at_(Clock::now()),
+      dead_letters_(config.dead_letters_kept),
+      scheduler_(worker_count(config), &SyndicateCore::run_entry, this) {
+  system_inbox_ = new Inbox(this, next_cell_id());
+  system_inbox_address_ = ActorAddress(system_inbox_, ActorAddress::Adopt{});
+  scheduler_.start();
+}
+
+SyndicateCore::~SyndicateCore() {
+  shutdown();
+  // shutdown() returned with the state "done", which only the thread that ran
+  // it sets; if a handler had started that thread, it was assigned before
+  // (under the mutex), so it is visible here.
+  std::thread runner;
+  {
+    std::lock_guard lock(shutdown_mutex_);
+    runner = std::move(shutdown_thread_);
+  }
+  if (runner.joinable()) runner.join();
+}
+
+// Who runs the shutdown: the first caller. A plain thread runs it and later
+// plain callers wait for it. Actor code (a handler on a worker, or a hook run
+// by a stop on the shutting-down thread itself) never waits: it flags the
+// shutdown and, if nobody runs it yet, starts a thread to do it. Waiting there
+// would deadlock: the shutdown waits for that very actor to finish.
+void SyndicateCore::shutdown() {
+  shut_down_.store(true, std::memory_order_release);  // pairs with shut_down()
+  const bool from_actor = scheduler_.on_worker() || current_actor() != nullptr;
+  int expected = shutdown_idle;
+  // acq_rel: the winner's run is ordered after everything before this call;
+  // a loser that waits sees the run's effects through state_cv_ below.
+  const bool ours = shutdown_state_.compare_exchange_strong(expected, shutdown_running,
+                                                            std::memory_order_acq_rel);
+  if (from_actor) {
+    if (ours) {
+      std::lock_guard lock(shutdown_mutex_);
+      shutdown_thread_ = std::thread([this] { run_shutdown(); });
+    }
+    return;
+  }
+  if (ours) {
+    run_shutdown();
+    return;
+  }
+  std::unique_lock lock(shutdown_mutex_);
+  shutdown_done_cv_.wait(lock, [this] {
+    return shutdown_state_.load(std::memory_order_acquire) == shutdown_done;  // pairs with run_shutdown
+  });
+}
+
+void SyndicateCore::run_shutdown() {
+  // Newest first; repeat in case an actor was being created concurrently
+  // (start_actor sees the flag and stops it, but it may still be listed).
+  for (auto actors = registry_.newest_first(); !actors.empty(); actors = registry_.newest_first()) {
+    for (const ActorAddress& a : actors) stop_and_wait(a);
+  }
+  timers_.stop();  // pending wake-ups and ask time-outs are dropped
+  // From here on, schedule() runs an actor on the caller (run_or_bounce).
+  scheduler_.stop([this](ActorCell* a) { run_here(a); });
+  system_inbox_->close();
+  {
+    std::lock_guard inboxes(inboxes_mutex_);
+    inboxes_closed_ = true;
+    for (ActorAddress& in : inboxes_) static_cast<Inbox*>(in.cell())->close();
+    inboxes_.clear();
+  }
+  {
+    std::lock_guard lock(shutdown_mutex_);
+    // release: pairs with the acquire loads of waiting callers.
+    shutdown_state_.store(shutdown_done, std::memory_order_release);
+  }
+  shutdown_done_cv_.notify_all();
+}
+
+void SyndicateCore::run_here(ActorCell* a) noexcept {
+  // The pool is gone (shutdown): whoever holds the token finishes the job.
+  // After shutdown every actor is stopped, so this only bounces late mail;
+  // a push still in flight is waited for (its producer is about to link it).
+  while (run_actor(a) == RunOutcome::yield) cpu_relax();
+}
+
+ActorAddress SyndicateCore::new_inbox() {
+  auto* inbox = new Inbox(this, next_cell_id());
+  ActorAddress address(inbox, ActorAddress::Adopt{});
+  std::lock_guard lock(inboxes_mutex_);
+  if (inboxes_closed_) {
+    inbox->close();  // made after shutdown: receive() returns at once
+  } else {
+    inboxes_.push_back(address);
+  }
+  return address;
+}
+
+void SyndicateCore::close_inbox(const ActorAddress& address) {
+  auto* inbox = static_cast<Inbox*>(address.cell());
+  inbox->close();
+  std::lock_guard lock(inboxes_mutex_);
+  std::erase(inboxes_, address);
+}
+
+std::optional<Message> SyndicateCore::receive(Inbox& inbox, std::chrono::nanoseconds timeout) {
+  if (timeout != std::chrono::nanoseconds::zero() && scheduler_.on_worker()) {
+    throw SyndicateError(
+        "receive() would block a worker thread; inside an actor, handle messages in process()");
+  }
+  return inbox.receive(timeout);
+}
+
+SystemStatus SyndicateCore::status() const {
+  SystemStatus s;
+  s.name = name_;
+  s.backend = "inline";
+  s.uptime = std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now() - started_at_);
+  s.workers = const_cast<Scheduler&>(scheduler_).worker_count();
+  s.actor_count = registry_.size();
+  s.dead_letter_count = dead_letters_.count();
+  s.pending_wakeups = pending_wakeups_.load(std::memory_order_relaxed);  // relaxed: a statistic
+  s.shutting_down = shut_down();
+  return s;
+}
+
+}  // namespace ensemble::runtime

@@ -1,0 +1,203 @@
+// Internal: the engine behind a Syndicate.
+//
+// A tell's way through it (docs/architecture.md follows it in full):
+//   tell()  checks, in spark's order, shut down -> expired -> target missing
+//           or stopped; wraps the message in an envelope from the thread's
+//           pool; pushes it on the target's mailbox (one exchange). Only if
+//           the mailbox was idle does the sender now hold the actor's token
+//           and call Scheduler::schedule (the LIFO slot on a worker).
+//   run_actor()  a worker holding the token handles up to
+//           messages_per_activation messages, then yields; an empty mailbox
+//           releases the token (the mailbox's IDLE bit).
+// Stopping is done by whoever holds the token (stop_protocol.cpp), so a
+// stop never races with a handler.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+
+#include <ensemble/actor.hpp>
+#include <ensemble/messages.hpp>
+#include <ensemble/syndicate.hpp>
+
+#include "runtime/actor/actor_cell.hpp"
+#include "runtime/actor/dead_letters.hpp"
+#include "runtime/actor/envelope.hpp"
+#include "runtime/memory/envelope_pool.hpp"
+#include "runtime/actor/inbox.hpp"
+#include "runtime/actor/queue_probe.hpp"
+#include "runtime/actor/registry.hpp"
+#include "runtime/sched/work_stealing_pool.hpp"
+#include "runtime/actor/side_state.hpp"
+#include "runtime/task/task_host.hpp"
+#include "runtime/time/timer_service.hpp"
+
+namespace ensemble::runtime {
+
+class SyndicateCore {
+ public:
+  SyndicateCore(std::string name, SyndicateConfig config);
+  ~SyndicateCore();
+
+  const std::string& name() const noexcept { return name_; }
+  const std::string& id_text() const noexcept { return id_text_; }
+
+  // --- delivery (delivery.cpp) ---
+  DeliveryResult tell(const ActorAddress& target, Message message);
+  // The hot path of Actor::tell: builds the message inside its envelope.
+  DeliveryResult tell(const ActorAddress& target, Payload&& content, detail::Cell* sender);
+  DeliveryResult tell_slow(const ActorAddress& target, Payload&& content, detail::Cell* sender);
+  void dead_letter(Message message, const ActorAddress& target, std::string reason);
+  Message make_message(Payload content, ActorAddress sender);
+  // Tasks (task_host.cpp): a wake envelope for the strand hosted by `host`,
+  // applied by its token holder; a host for a task tree started from plain code.
+  // Static: a wake may come from a Deferred resolved after its syndicate is
+  // gone; the host's STOPPED flag (its cell outlives the core) drops it then
+  // without touching the core.
+  static void post_wake(ActorCell* host, StrandWake w) noexcept;
+  // Pushes a ready-made control envelope to `host` by the same protocol;
+  // false (nothing pushed) when the host has stopped.
+  static bool post_envelope(ActorCell* host, Envelope* e) noexcept;
+  static void drop_wake(StrandWake& w) noexcept;
+  ActorAddress create_task_host();
+  // Hands an actor whose token the caller holds to the pool, or, once the pool
+  // is stopped, runs it right here.
+  void schedule(ActorCell* a) noexcept {
+    if (!scheduler_.schedule(a)) run_here(a);
+  }
+  // Hands on a token the caller took by a push or a claim. A stopped actor is
+  // no longer kept alive by the registry, so its run-queue entry takes a
+  // reference of its own (dropped by run_stopped); the caller's address
+  // keeps the cell alive until then.
+  void schedule_claimed(ActorCell* a) noexcept {
+    if (a->has_flag(detail::flag_stopped)) a->retain();
+    schedule(a);
+  }
+  // The one enqueue-and-schedule step: pushes `e`, and if that found the
+  // mailbox idle (the caller now holds the token) schedules the actor.
+  void enqueue(ActorCell* a, Envelope* e) noexcept {
+    if (a->mailbox().push(e)) schedule_claimed(a);
+  }
+
+  // --- actors (lifecycle.cpp) ---
+  ActorAddress start_actor(detail::ActorStorage storage, ActorCell* parent);
+  bool request_stop(ActorCell* a, std::string reason, StopMode mode);
+  void schedule_wakeup(ActorCell* a, std::chrono::nanoseconds delay, Payload payload);
+  void cancel_wakeups(ActorCell* a);
+  void fire_wakeup(WakeupTimer* t) noexcept;
+  void drop_wakeup(WakeupTimer* t) noexcept;
+
+  // --- running (runner.cpp) ---
+  static RunOutcome run_entry(void* self, ActorCell* a);
+  RunOutcome run_actor(ActorCell* a);
+  // The loop once tasks are involved: wakes, a handler in flight, held-back mail.
+  RunOutcome run_with_tasks(ActorCell* a, HandlerState& hs, std::size_t n);
+
+  // --- syndicate-level ---
+  void shutdown();
+  bool shut_down() const noexcept {
+    // acquire: pairs with the release store in shutdown(); a tell that sees the
+    // flag is rejected, one that does not is delivered before the actors stop.
+    return shut_down_.load(std::memory_order_acquire);
+  }
+  Inbox& system_inbox() noexcept { return *system_inbox_; }
+  const ActorAddress& system_inbox_address() const noexcept { return system_inbox_address_; }
+  ActorAddress new_inbox();
+  void close_inbox(const ActorAddress& address);
+  std::optional<Message> receive(Inbox& inbox, std::chrono::nanoseconds timeout);
+  SystemStatus status() const;
+  // diagnostics.cpp
+  RuntimeDiagnostics diagnostics(std::chrono::nanoseconds wait);
+  // Token holder: if diagnostics() asked `a` for its queue count (and no one
+  // else took the request yet), counts and answers. `hs` may be null.
+  void answer_count_request(ActorCell* a, const HandlerState* hs) noexcept {
+    if ((a->clear_flag(detail::flag_count_queue) & detail::flag_count_queue) != 0) {
+      answer_queue_count(a, hs);
+    }
+  }
+  void answer_queue_count(ActorCell* a, const HandlerState* hs) noexcept;
+  // The same for a stopped actor: 0, its mail bounces.
+  void answer_count_request_stopped(ActorCell* a) noexcept {
+    // The load first: the stop path pays a read, not a read-modify-write.
+    if (a->has_flag(detail::flag_count_queue) &&
+        (a->clear_flag(detail::flag_count_queue) & detail::flag_count_queue) != 0) {
+      answer_stopped(a);
+    }
+  }
+  void answer_stopped(ActorCell* a) noexcept;
+  std::vector<std::shared_ptr<const DeadLetter>> dead_letters() const { return dead_letters_.snapshot(); }
+  Scheduler& scheduler() noexcept { return scheduler_; }
+  TimerService& timers() noexcept { return timers_; }
+  std::uint64_t next_cell_id() noexcept {
+    // relaxed: ids need uniqueness only, not ordering.
+    return next_cell_id_.fetch_add(1, std::memory_order_relaxed);
+  }
+  Syndicate* owner = nullptr;
+
+ private:
+  // runner.cpp
+  bool handle(ActorCell* a, Envelope* env);  // true: a coroutine handler started
+  bool handle_control(ActorCell* a, Envelope* env);  // true: tasks ran (a wake)
+  void start_handler_task(ActorCell* a, Envelope* env, detail::DispatchResult& r);
+  // Replies with the finished coroutine handler's result, or records its
+  // failure. actor_stopping: called by the stop that aborted it.
+  void complete_handler_task(ActorCell* a, HandlerState& hs, bool actor_stopping = false);
+  void apply_wake(ActorCell* a, Envelope* env);
+  void resume_waiting(detail::TaskStrand& s, detail::TaskNode& n, std::uint64_t seq);
+  void teardown_strand(ActorCell* a, HandlerState& hs) noexcept;
+  void bounce_deferred(ActorCell* a, HandlerState& hs);
+  void reply(ActorCell* a, const Message& request, Payload content);
+  void handler_failed(ActorCell* a, Envelope* env, const std::string& what);
+  RunOutcome run_stopped(ActorCell* a);
+  void bounce(ActorCell* a, Envelope* env);
+  // Makes sure the token holder sees a stop request; runs or schedules the actor
+  // if the caller ends up holding the token.
+  void nudge(ActorCell* a, bool run_here);
+  // lifecycle.cpp
+  RunOutcome begin_stop(ActorCell* a);
+  RunOutcome finish_stop(ActorCell* a);
+  void stop_and_wait(const ActorAddress& addr);
+  void run_shutdown();
+  void run_here(ActorCell* a) noexcept;
+
+  const std::string name_;
+  std::string id_text_;
+  const SyndicateConfig config_;
+  const Clock::time_point started_at_;
+  std::atomic<std::uint64_t> next_cell_id_{1};
+  std::atomic<bool> shut_down_{false};
+  std::atomic<std::size_t> pending_wakeups_{0};
+
+  DeadLetters dead_letters_;
+  Registry registry_;
+  TimerService timers_;
+  Scheduler scheduler_;
+  Inbox* system_inbox_ = nullptr;  // one reference held by the core
+  ActorAddress system_inbox_address_;
+
+  // Shutdown waits for actors stopped elsewhere.
+  std::mutex stop_mutex_;
+  std::condition_variable stopped_cv_;
+  std::atomic<int> stop_waiters_{0};
+
+  static constexpr int shutdown_idle = 0;
+  static constexpr int shutdown_running = 1;
+  static constexpr int shutdown_done = 2;
+  std::atomic<int> shutdown_state_{shutdown_idle};
+  std::mutex shutdown_mutex_;
+  std::condition_variable shutdown_done_cv_;
+  std::thread shutdown_thread_;  // [shutdown_mutex_] when a handler asked for the shutdown
+  QueueProbe queue_probe_;  // diagnostics()'s answers from token holders
+  std::mutex inboxes_mutex_;
+  std::vector<ActorAddress> inboxes_;  // [inboxes_mutex_] closed at shutdown
+  bool inboxes_closed_ = false;        // [inboxes_mutex_]
+};
+
+
+}  // namespace ensemble::runtime

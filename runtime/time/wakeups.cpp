@@ -1,0 +1,129 @@
+// Wake-ups: schedule_after's timers (spark's schedule_after). Each is a
+// TimerService timer listed under its actor's side lock, so a stop can cancel
+// every one; a timer that fires while the stop unlists it is freed by the
+// later of the two (WakeupTimer::handoff).
+#include <utility>
+
+#include "runtime/core/syndicate_core.hpp"
+
+namespace ensemble::runtime {
+
+struct WakeupTimer final : TimerService::Timer {
+  SyndicateCore* core = nullptr;
+  ActorCell* actor = nullptr;  // one reference held
+  std::chrono::nanoseconds delay{};
+  Payload payload;
+  // [side lock of actor]
+  WakeupTimer* prev = nullptr;
+  WakeupTimer* next = nullptr;
+  bool listed = false;
+  // When a stop unlists the timer while it is already firing, both the stop
+  // (cancel_wakeups) and the firing (fire_wakeup/drop_wakeup) still touch it;
+  // the second of the two to finish frees it.
+  std::atomic<int> handoff{0};
+
+  // acq_rel: the last one sees the other's accesses before freeing.
+  bool last_of_two() noexcept { return handoff.fetch_add(1, std::memory_order_acq_rel) == 1; }
+
+  void fire() noexcept override { core->fire_wakeup(this); }
+  void dropped() noexcept override { core->drop_wakeup(this); }
+};
+
+namespace {
+
+// Unlinks t from its actor's list; caller holds the actor's side lock.
+void unlink_wakeup(HandlerState& hs, WakeupTimer* t) noexcept {
+  if (t->prev != nullptr) {
+    t->prev->next = t->next;
+  } else {
+    hs.wakeups = t->next;
+  }
+  if (t->next != nullptr) t->next->prev = t->prev;
+  t->prev = t->next = nullptr;
+  t->listed = false;
+}
+
+}  // namespace
+
+void SyndicateCore::schedule_wakeup(ActorCell* a, std::chrono::nanoseconds delay, Payload payload) {
+  auto* t = new WakeupTimer();
+  t->core = this;
+  t->actor = a;
+  a->retain();
+  t->delay = delay;
+  t->payload = std::move(payload);
+  HandlerState& hs = side_of(*a);
+  {
+    SideLock lock(*a);
+    t->next = hs.wakeups;
+    if (hs.wakeups != nullptr) hs.wakeups->prev = t;
+    hs.wakeups = t;
+    t->listed = true;
+  }
+  pending_wakeups_.fetch_add(1, std::memory_order_relaxed);  // relaxed: a statistic
+  if (!timers_.schedule(t, delay < std::chrono::nanoseconds::zero() ? std::chrono::nanoseconds::zero() : delay)) {
+    drop_wakeup(t);  // the timer service is stopping
+  }
+}
+
+void SyndicateCore::fire_wakeup(WakeupTimer* t) noexcept {
+  ActorCell* a = t->actor;
+  bool deliver;
+  {
+    HandlerState& hs = side_of(*a);
+    SideLock lock(*a);
+    deliver = t->listed;
+    if (deliver) unlink_wakeup(hs, t);
+  }
+  if (!deliver) {
+    if (!t->last_of_two()) return;  // cancel_wakeups frees it
+  } else {
+    pending_wakeups_.fetch_sub(1, std::memory_order_relaxed);  // relaxed: a statistic
+    try {
+      tell(ActorAddress(a), make_message(WakeupMessage{t->delay, std::move(t->payload)}, {}));
+    } catch (...) {
+      // Only allocation can fail here; the wake-up is then lost with the process's memory.
+    }
+  }
+  a->release();
+  delete t;
+}
+
+void SyndicateCore::drop_wakeup(WakeupTimer* t) noexcept {
+  ActorCell* a = t->actor;
+  {
+    HandlerState& hs = side_of(*a);
+    SideLock lock(*a);
+    if (!t->listed) {
+      if (!t->last_of_two()) return;  // cancel_wakeups frees it
+    } else {
+      unlink_wakeup(hs, t);
+      pending_wakeups_.fetch_sub(1, std::memory_order_relaxed);  // relaxed: a statistic
+    }
+  }
+  a->release();
+  delete t;
+}
+
+void SyndicateCore::cancel_wakeups(ActorCell* a) {
+  HandlerState& hs = side_of(*a);
+  WakeupTimer* list;
+  {
+    SideLock lock(*a);
+    list = std::exchange(hs.wakeups, nullptr);
+    for (WakeupTimer* t = list; t != nullptr; t = t->next) t->listed = false;
+  }
+  while (list != nullptr) {
+    WakeupTimer* t = list;
+    list = t->next;  // read first: t may be freed below
+    pending_wakeups_.fetch_sub(1, std::memory_order_relaxed);  // relaxed: a statistic
+    // true: it will never fire, it is ours. false: it is firing now, and the
+    // later of us and fire_wakeup frees it.
+    if (timers_.cancel(t) || t->last_of_two()) {
+      a->release();
+      delete t;
+    }
+  }
+}
+
+}  // namespace ensemble::runtime
