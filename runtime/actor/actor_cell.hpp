@@ -19,6 +19,7 @@
 
 #include <atomic>
 #include <cstddef>
+#include <cstdint>
 #include <new>
 
 #include <ensemble/actor.hpp>
@@ -57,6 +58,12 @@ class ActorCell final : public detail::Cell {
 
   ActorAddress address() noexcept { return ActorAddress(this); }
 
+  // Which executor runs this actor (sched/executor.hpp): 0 is the syndicate's
+  // pool. Set once, before the actor is first scheduled; a byte that was
+  // padding, so the seam costs no memory.
+  std::uint8_t executor_index() const noexcept { return executor_index_; }
+  void set_executor_index(std::uint8_t i) noexcept { executor_index_ = i; }
+
   ActorAddress parent_;                 // [token] dropped when the actor stops
   ActorCell* reg_prev_ = nullptr;       // [registry] creation order
   ActorCell* reg_next_ = nullptr;       // [registry]
@@ -70,6 +77,7 @@ class ActorCell final : public detail::Cell {
   const detail::ActorType* type_;
   Actor* object_;
   bool object_in_block_;
+  std::uint8_t executor_index_ = 0;
 };
 
 }  // namespace ensemble::runtime

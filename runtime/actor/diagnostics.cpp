@@ -152,7 +152,7 @@ RuntimeDiagnostics SyndicateCore::diagnostics(std::chrono::nanoseconds wait) {
       return true;
     });
   };
-  const bool may_wait = !scheduler_.on_worker() && current_actor() == nullptr;
+  const bool may_wait = !on_executor_thread() && current_actor() == nullptr;
   const auto deadline = std::chrono::steady_clock::now() + (may_wait ? wait : std::chrono::nanoseconds(0));
   std::uint64_t seen = 0;
   collect();

@@ -33,7 +33,8 @@ void discard(const detail::ActorStorage& storage) noexcept {
 }
 }  // namespace
 
-ActorAddress SyndicateCore::start_actor(detail::ActorStorage storage, ActorCell* parent) {
+ActorAddress SyndicateCore::start_actor(detail::ActorStorage storage, ActorCell* parent,
+                                        std::uint8_t executor) {
   Actor* object = storage.object;
   if (object == nullptr) throw InvalidActorSpecError("no actor to start");
   if (object->started()) {
@@ -73,6 +74,10 @@ ActorAddress SyndicateCore::start_actor(detail::ActorStorage storage, ActorCell*
                            ActorCell(this, next_cell_id(), storage)
                      : new ActorCell(this, next_cell_id(), storage);
   object->cell_ = a;
+  a->set_executor_index(executor);
+  // Before anyone can schedule it (relaxed would do: nobody else sees the
+  // cell yet; set_flag's ordering is more than enough).
+  if (executor != 0) a->set_flag(detail::flag_other_executor);
   if (parent != nullptr) a->parent_ = parent->address();
   // Hold the token while pre_start runs: mail that arrives meanwhile waits.
   a->mailbox().try_acquire_idle();

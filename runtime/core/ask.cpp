@@ -55,7 +55,7 @@ void AskOperation::send(detail::TaskNode* waiter) {
 }
 
 Payload AskOperation::get() {
-  if (core_->scheduler().on_worker()) {
+  if (core_->on_pool_thread()) {
     throw SyndicateError(
         "ask(...).get() would block a worker thread; return Task<> from process() and co_await "
         "the ask");

@@ -65,10 +65,10 @@ SyndicateCore::SyndicateCore(std::string name, SyndicateConfig config)
       config_(validated(config)),
       started_at_(Clock::now()),
       dead_letters_(config.dead_letters_kept),
-      scheduler_(worker_count(config), &SyndicateCore::run_entry, this) {
+      pool_(worker_count(config), ActorRunner{&SyndicateCore::run_entry, this}) {
   system_inbox_ = new Inbox(this, next_cell_id());
   system_inbox_address_ = ActorAddress(system_inbox_, ActorAddress::Adopt{});
-  scheduler_.start();
+  pool_.start();
 }
 
 SyndicateCore::~SyndicateCore() {
@@ -91,7 +91,7 @@ SyndicateCore::~SyndicateCore() {
 // would deadlock: the shutdown waits for that very actor to finish.
 void SyndicateCore::shutdown() {
   shut_down_.store(true, std::memory_order_release);  // pairs with shut_down()
-  const bool from_actor = scheduler_.on_worker() || current_actor() != nullptr;
+  const bool from_actor = on_executor_thread() || current_actor() != nullptr;
   int expected = shutdown_idle;
   // acq_rel: the winner's run is ordered after everything before this call;
   // a loser that waits sees the run's effects through state_cv_ below.
@@ -122,7 +122,17 @@ void SyndicateCore::run_shutdown() {
   }
   timers_.stop();  // pending wake-ups and ask time-outs are dropped
   // From here on, schedule() runs an actor on the caller (run_or_bounce).
-  scheduler_.stop([this](ActorCell* a) { run_here(a); });
+  for (ActorCell* a : pool_.stop()) run_here(a);
+  // Then the other executors. Their actors were stopped above; what is left
+  // queued is late mail to bounce, which run_here does on this thread.
+  std::vector<Executor*> others;
+  {
+    std::lock_guard lock(executors_mutex_);
+    for (auto& e : owned_executors_) others.push_back(e.get());
+  }
+  for (Executor* e : others) {
+    for (ActorCell* a : e->stop()) run_here(a);
+  }
   system_inbox_->close();
   {
     std::lock_guard inboxes(inboxes_mutex_);
@@ -165,11 +175,42 @@ void SyndicateCore::close_inbox(const ActorAddress& address) {
 }
 
 std::optional<Message> SyndicateCore::receive(Inbox& inbox, std::chrono::nanoseconds timeout) {
-  if (timeout != std::chrono::nanoseconds::zero() && scheduler_.on_worker()) {
+  if (timeout != std::chrono::nanoseconds::zero() && on_pool_thread()) {
     throw SyndicateError(
         "receive() would block a worker thread; inside an actor, handle messages in process()");
   }
   return inbox.receive(timeout);
+}
+
+void SyndicateCore::schedule_elsewhere(ActorCell* a) noexcept {
+  // acquire: pairs with the release store in add_executor (the cell got its
+  // index after the store, and the token holder calling us saw the cell).
+  Executor* e = executors_[a->executor_index() - 1].load(std::memory_order_acquire);
+  if (!e->schedule(a)) run_here(a);
+}
+
+std::uint8_t SyndicateCore::add_executor(std::unique_ptr<Executor> executor) {
+  std::lock_guard lock(executors_mutex_);
+  if (shut_down()) throw SyndicateError("syndicate '" + name_ + "' is shut down");
+  if (owned_executors_.size() >= max_executors) {
+    throw SyndicateError("syndicate '" + name_ + "' has no room for another executor (" +
+                         std::to_string(max_executors) + " at most)");
+  }
+  executor->start();
+  Executor* raw = executor.get();
+  owned_executors_.push_back(std::move(executor));
+  const std::size_t index = owned_executors_.size();  // 1-based: 0 is the pool
+  executors_[index - 1].store(raw, std::memory_order_release);  // pairs with schedule_elsewhere
+  return static_cast<std::uint8_t>(index);
+}
+
+bool SyndicateCore::on_executor_thread() const noexcept {
+  if (pool_.on_own_thread()) return true;
+  std::lock_guard lock(executors_mutex_);
+  for (const auto& e : owned_executors_) {
+    if (e->on_own_thread()) return true;
+  }
+  return false;
 }
 
 SystemStatus SyndicateCore::status() const {
@@ -177,7 +218,7 @@ SystemStatus SyndicateCore::status() const {
   s.name = name_;
   s.backend = "inline";
   s.uptime = std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now() - started_at_);
-  s.workers = const_cast<Scheduler&>(scheduler_).worker_count();
+  s.workers = pool_.thread_count();
   s.actor_count = registry_.size();
   s.dead_letter_count = dead_letters_.count();
   s.pending_wakeups = pending_wakeups_.load(std::memory_order_relaxed);  // relaxed: a statistic

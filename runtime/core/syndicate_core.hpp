@@ -5,7 +5,7 @@
 //           or stopped; wraps the message in an envelope from the thread's
 //           pool; pushes it on the target's mailbox (one exchange). Only if
 //           the mailbox was idle does the sender now hold the actor's token
-//           and call Scheduler::schedule (the LIFO slot on a worker).
+//           and schedule it on its executor (the pool: the LIFO slot on a worker).
 //   run_actor()  a worker holding the token handles up to
 //           messages_per_activation messages, then yields; an empty mailbox
 //           releases the token (the mailbox's IDLE bit).
@@ -13,6 +13,7 @@
 // stop never races with a handler.
 #pragma once
 
+#include <array>
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
@@ -21,6 +22,7 @@
 #include <mutex>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include <ensemble/actor.hpp>
 #include <ensemble/messages.hpp>
@@ -33,6 +35,7 @@
 #include "runtime/actor/inbox.hpp"
 #include "runtime/actor/queue_probe.hpp"
 #include "runtime/actor/registry.hpp"
+#include "runtime/sched/executor.hpp"
 #include "runtime/sched/work_stealing_pool.hpp"
 #include "runtime/actor/side_state.hpp"
 #include "runtime/task/task_host.hpp"
@@ -68,9 +71,27 @@ class SyndicateCore {
   ActorAddress create_task_host();
   // Hands an actor whose token the caller holds to the pool, or, once the pool
   // is stopped, runs it right here.
+  // The executor seam (sched/executor.hpp): index 0 is the pool, called
+  // directly (its final type inlines schedule()); others through the table.
   void schedule(ActorCell* a) noexcept {
-    if (!scheduler_.schedule(a)) run_here(a);
+    if (a->executor_index() == 0) [[likely]] {
+      if (!pool_.schedule(a)) run_here(a);
+    } else {
+      schedule_elsewhere(a);
+    }
   }
+  void schedule_elsewhere(ActorCell* a) noexcept;
+  // Registers an executor and starts it; its index goes into the cells of
+  // the actors that run on it (start_actor). Throws SyndicateError when the
+  // table is full or the syndicate is shut down.
+  std::uint8_t add_executor(std::unique_ptr<Executor> executor);
+  // The runner every executor is given: one activation of an actor.
+  ActorRunner runner() noexcept { return ActorRunner{&SyndicateCore::run_entry, this}; }
+  // True on a thread of the shared pool, where blocking would take a worker
+  // from every actor (ask(...).get(), receive, a waiting diagnostics()).
+  bool on_pool_thread() const noexcept { return pool_.on_own_thread(); }
+  // True on a thread of any of this syndicate's executors.
+  bool on_executor_thread() const noexcept;
   // Hands on a token the caller took by a push or a claim. A stopped actor is
   // no longer kept alive by the registry, so its run-queue entry takes a
   // reference of its own (dropped by run_stopped); the caller's address
@@ -80,13 +101,23 @@ class SyndicateCore {
     schedule(a);
   }
   // The one enqueue-and-schedule step: pushes `e`, and if that found the
-  // mailbox idle (the caller now holds the token) schedules the actor.
+  // mailbox idle (the caller now holds the token) schedules the actor. The
+  // tell path: one load and test of the flags covers both unusual cases (a
+  // stopped actor, an actor of another executor), so the seam costs it
+  // nothing beyond what the stopped check already did.
   void enqueue(ActorCell* a, Envelope* e) noexcept {
-    if (a->mailbox().push(e)) schedule_claimed(a);
+    if (!a->mailbox().push(e)) return;
+    if (a->has_flag(detail::flag_stopped | detail::flag_other_executor)) [[unlikely]] {
+      schedule_claimed(a);
+    } else if (!pool_.schedule(a)) {
+      run_here(a);
+    }
   }
 
   // --- actors (lifecycle.cpp) ---
-  ActorAddress start_actor(detail::ActorStorage storage, ActorCell* parent);
+  // `executor`: an index from add_executor; 0, the pool, by default.
+  ActorAddress start_actor(detail::ActorStorage storage, ActorCell* parent,
+                           std::uint8_t executor = 0);
   bool request_stop(ActorCell* a, std::string reason, StopMode mode);
   void schedule_wakeup(ActorCell* a, std::chrono::nanoseconds delay, Payload payload);
   void cancel_wakeups(ActorCell* a);
@@ -132,7 +163,7 @@ class SyndicateCore {
   }
   void answer_stopped(ActorCell* a) noexcept;
   std::vector<std::shared_ptr<const DeadLetter>> dead_letters() const { return dead_letters_.snapshot(); }
-  Scheduler& scheduler() noexcept { return scheduler_; }
+  WorkStealingPool& pool() noexcept { return pool_; }
   TimerService& timers() noexcept { return timers_; }
   std::uint64_t next_cell_id() noexcept {
     // relaxed: ids need uniqueness only, not ordering.
@@ -177,7 +208,15 @@ class SyndicateCore {
   DeadLetters dead_letters_;
   Registry registry_;
   TimerService timers_;
-  Scheduler scheduler_;
+  WorkStealingPool pool_;
+  // Executors other than the pool, by index - 1; written once under
+  // executors_mutex_ before any cell carries the index, so schedule reads a
+  // slot without the lock (acquire pairs with the release store in
+  // add_executor).
+  static constexpr std::size_t max_executors = 255;
+  std::array<std::atomic<Executor*>, max_executors> executors_{};
+  std::vector<std::unique_ptr<Executor>> owned_executors_;  // [executors_mutex_]
+  mutable std::mutex executors_mutex_;
   Inbox* system_inbox_ = nullptr;  // one reference held by the core
   ActorAddress system_inbox_address_;
 

@@ -79,7 +79,6 @@ class Parking {
     // acquire: pairs with the release store in wake_all.
     return closed_.load(std::memory_order_acquire);
   }
-  std::uint32_t sleeping() const noexcept { return sleeping_.load(std::memory_order_relaxed); }
 
  private:
   void list(std::size_t i);

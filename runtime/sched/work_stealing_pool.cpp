@@ -1,4 +1,4 @@
-// The worker loop and queue discipline described in scheduler.hpp.
+// The worker loop and queue discipline described in work_stealing_pool.hpp.
 #include "runtime/sched/work_stealing_pool.hpp"
 
 #include <cstdio>
@@ -6,7 +6,7 @@
 
 namespace ensemble::runtime {
 
-constinit ENSEMBLE_HOT_TLS Scheduler::Worker* current_worker = nullptr;
+constinit ENSEMBLE_HOT_TLS WorkStealingPool::Worker* current_worker = nullptr;
 
 namespace {
 
@@ -20,15 +20,20 @@ namespace {
 }
 }
 
-Scheduler::Scheduler(std::size_t workers, RunFn run, void* context)
-    : run_(run), context_(context), parking_(workers) {
+WorkStealingPool::WorkStealingPool(std::size_t workers, ActorRunner run)
+    : run_(run), parking_(workers) {
   workers_.reserve(workers);
   for (std::size_t i = 0; i < workers; ++i) workers_.push_back(std::make_unique<Worker>(*this, i));
 }
 
-Scheduler::~Scheduler() { stop_threads(); }
+WorkStealingPool::~WorkStealingPool() { stop_threads(); }
 
-void Scheduler::start() {
+std::vector<ActorCell*> WorkStealingPool::stop() {
+  stop_threads();
+  return collect_leftovers();
+}
+
+void WorkStealingPool::start() {
   if (started_) return;
   started_ = true;
   for (auto& w : workers_) {
@@ -37,7 +42,7 @@ void Scheduler::start() {
   }
 }
 
-void Scheduler::stop_threads() {
+void WorkStealingPool::stop_threads() {
   // seq_cst: pairs with schedule() (see submitting_) and with the acquire
   // loads in worker_main.
   stopping_.store(true, std::memory_order_seq_cst);
@@ -50,7 +55,7 @@ void Scheduler::stop_threads() {
   while (submitting_.load(std::memory_order_acquire) != 0) cpu_relax();
 }
 
-std::vector<ActorCell*> Scheduler::collect_leftovers() {
+std::vector<ActorCell*> WorkStealingPool::collect_leftovers() {
   std::vector<ActorCell*> out;
   for (auto& w : workers_) {
     if (w->lifo != nullptr) out.push_back(std::exchange(w->lifo, nullptr));
@@ -62,15 +67,11 @@ std::vector<ActorCell*> Scheduler::collect_leftovers() {
   return out;
 }
 
-bool Scheduler::on_worker() const noexcept {
+bool WorkStealingPool::on_own_thread() const noexcept {
   return current_worker != nullptr && &current_worker->sched == this;
 }
 
-int Scheduler::current_worker_index() const noexcept {
-  return on_worker() ? static_cast<int>(current_worker->index) : -1;
-}
-
-bool Scheduler::schedule_external(ActorCell* actor) noexcept {
+bool WorkStealingPool::schedule_external(ActorCell* actor) noexcept {
   // seq_cst pair with stop_threads(): either we see stopping_ and keep the
   // actor, or stop() sees us submitting and waits before collecting.
   submitting_.fetch_add(1, std::memory_order_seq_cst);
@@ -85,25 +86,25 @@ bool Scheduler::schedule_external(ActorCell* actor) noexcept {
   return true;
 }
 
-void Scheduler::push_back_local(Worker& w, ActorCell* a, bool notify) {
+void WorkStealingPool::push_back_local(Worker& w, ActorCell* a, bool notify) {
   w.ring.push_or_overflow(a, [&](ActorCell** items, std::size_t n) {
     if (!injector_.enqueue_bulk(w.producer, items, n)) injector_out_of_memory();
   });
   if (notify) parking_.notify();
 }
 
-ActorCell* Scheduler::take_injected(Worker& w) {
+ActorCell* WorkStealingPool::take_injected(Worker& w) {
   // Take a batch: one to run now, the rest into the ring where they are cheap
   // to pop and can be stolen.
-  ActorCell* batch[16];
-  std::size_t n = injector_.try_dequeue_bulk(w.consumer, batch, 16);
+  ActorCell* batch[injected_batch];
+  std::size_t n = injector_.try_dequeue_bulk(w.consumer, batch, injected_batch);
   if (n == 0) return nullptr;
   for (std::size_t i = 1; i < n; ++i) push_back_local(w, batch[i], false);
   if (n > 1) parking_.notify();
   return batch[0];
 }
 
-ActorCell* Scheduler::steal(Worker& w) {
+ActorCell* WorkStealingPool::steal(Worker& w) {
   const std::size_t n = workers_.size();
   if (n < 2) return nullptr;
   std::size_t start = w.next_random() % n;
@@ -115,7 +116,7 @@ ActorCell* Scheduler::steal(Worker& w) {
   return nullptr;
 }
 
-ActorCell* Scheduler::find_work(Worker& w) {
+ActorCell* WorkStealingPool::find_work(Worker& w) {
   // The injection queue first, every injector_interval ticks (run_one counts
   // them too and flags the turn): it holds every tell from a plain thread,
   // timer firings and wakes from other threads, and a conversation that
@@ -149,15 +150,15 @@ ActorCell* Scheduler::find_work(Worker& w) {
   }
   // A few rounds before giving up: work often appears within microseconds of
   // the last message, and parking then waking costs tens of microseconds.
-  for (int round = 0; round < 8; ++round) {
+  for (int round = 0; round < search_rounds; ++round) {
     if (ActorCell* a = steal(w)) return a;
     if (ActorCell* a = take_injected(w)) return a;
-    for (int i = 0; i < 32; ++i) cpu_relax();
+    for (int i = 0; i < relax_spins; ++i) cpu_relax();
   }
   return nullptr;
 }
 
-bool Scheduler::has_work_anywhere() const noexcept {
+bool WorkStealingPool::has_work_anywhere() const noexcept {
   if (injector_.size_approx() != 0) return true;
   for (const auto& w : workers_) {
     if (!w->ring.approx_empty()) return true;
@@ -165,7 +166,7 @@ bool Scheduler::has_work_anywhere() const noexcept {
   return false;
 }
 
-void Scheduler::run_one(Worker& w, ActorCell* a) {
+void WorkStealingPool::run_one(Worker& w, ActorCell* a) {
   if (w.searching) {
     // Found work: stop searching, and if we were the last searcher let the next
     // sleeper look for the rest (the burst fans out one worker at a time).
@@ -173,7 +174,7 @@ void Scheduler::run_one(Worker& w, ActorCell* a) {
     if (parking_.stop_searching()) parking_.notify();
   }
   for (;;) {
-    if (run_(context_, a) == RunOutcome::yield) {
+    if (run_(a) == RunOutcome::yield) {
       // Budget used up. With nothing else waiting on this worker (slot and
       // ring empty) it goes on here: in the ring it would wake a sleeper only
       // to be stolen and run on another core, a migration per 64 messages
@@ -207,7 +208,7 @@ void Scheduler::run_one(Worker& w, ActorCell* a) {
   }
 }
 
-void Scheduler::worker_main(Worker& w) {
+void WorkStealingPool::worker_main(Worker& w) {
   current_worker = &w;
   // acquire: pairs with the release store in stop_threads.
   while (!stopping_.load(std::memory_order_acquire)) {

@@ -1,4 +1,5 @@
-// Internal: the work-stealing pool that runs actors.
+// Internal: the work-stealing pool, the syndicate's default executor
+// (sched/executor.hpp).
 //
 // ---------------------------------------------------------------------------
 // Design
@@ -41,48 +42,56 @@
 #include <concurrentqueue/concurrentqueue.h>
 
 #include "runtime/base/atomics.hpp"
+#include "runtime/sched/executor.hpp"
 #include "runtime/sched/parking.hpp"
 #include "runtime/sched/run_queue.hpp"
 
 namespace ensemble::runtime {
 
-class ActorCell;
-
-// What running an actor for one activation left it in.
-enum class RunOutcome {
-  idle,       // mailbox empty, token released
-  yield,      // budget used up (or a push in flight): queue it again
-  suspended,  // waiting (coroutine handler, children stopping): someone else re-schedules it
-};
-
-class Scheduler {
+class WorkStealingPool final : public Executor {
  public:
-  using RunFn = RunOutcome (*)(void* context, ActorCell* actor);
-
+  // The constants, and why these values:
+  // ring_capacity: 256 actors per worker before half overflow to the
+  //   injection queue; a power of two (index masking), and large enough that
+  //   a fan-out of a few hundred stays local and stealable.
   static constexpr std::uint32_t ring_capacity = 256;
+  // lifo_streak_limit: the LIFO slot's actor may run 3 times in a row before
+  //   the ring's actors get a turn; a ping-pong pair then keeps its core for
+  //   three hops and the ring waits at most three activations.
   static constexpr unsigned lifo_streak_limit = 3;
+  // injector_interval: every 61st activation a worker looks at the injection
+  //   queue first (Go's schedtick % 61), so tells from plain threads and timer
+  //   firings cannot starve behind local work; prime, so it does not beat
+  //   with workloads that repeat every 2^k messages.
   static constexpr std::uint32_t injector_interval = 61;
+  // injected_batch: a worker takes up to 16 actors from the injection queue
+  //   at once (one to run, the rest into its ring where others may steal
+  //   them): one moodycamel bulk dequeue instead of sixteen.
+  static constexpr std::size_t injected_batch = 16;
+  // search_rounds x relax_spins: a searching worker tries stealing and the
+  //   injection queue 8 times, pausing 32 cpu_relax()es between rounds (~1
+  //   microsecond each round), before it parks: work often appears within
+  //   microseconds of the last message, and parking and waking cost tens.
+  static constexpr int search_rounds = 8;
+  static constexpr int relax_spins = 32;
 
-  Scheduler(std::size_t workers, RunFn run, void* context);
-  ~Scheduler();
-  Scheduler(const Scheduler&) = delete;
-  Scheduler& operator=(const Scheduler&) = delete;
+  WorkStealingPool(std::size_t workers, ActorRunner run);
+  ~WorkStealingPool() override;
 
-  void start();
-  // Joins the workers. Actors still queued are handed to `leftover`.
-  template <class F>
-  void stop(F&& leftover);
+  void start() override;
+  // Joins the workers; returns the actors still queued.
+  std::vector<ActorCell*> stop() override;
 
   // From any thread. On one of this pool's workers the actor goes to the LIFO
   // slot; elsewhere to the injection queue. Returns false, leaving the actor
   // with the caller, once stop() has begun: nobody would run it any more.
-  bool schedule(ActorCell* actor) noexcept;  // inline, below
+  // Inline (below): callers that know the pool's type skip the virtual call.
+  bool schedule(ActorCell* actor) noexcept override;
 
-  // True on a worker thread of this scheduler.
-  bool on_worker() const noexcept;
-  std::size_t worker_count() const noexcept { return workers_.size(); }
-  // Index of the current worker of this scheduler, or -1.
-  int current_worker_index() const noexcept;
+  // True on a worker thread of this pool.
+  bool on_own_thread() const noexcept override;
+  std::size_t thread_count() const noexcept override { return workers_.size(); }
+  const char* name() const noexcept override { return "work-stealing pool"; }
 
  public:
   struct Worker;  // defined below the class
@@ -99,8 +108,7 @@ class Scheduler {
   void stop_threads();
   std::vector<ActorCell*> collect_leftovers();
 
-  RunFn run_;
-  void* context_;
+  ActorRunner run_;
   std::vector<std::unique_ptr<Worker>> workers_;
   moodycamel::ConcurrentQueue<ActorCell*> injector_;
   Parking parking_;
@@ -112,11 +120,11 @@ class Scheduler {
   bool started_ = false;
 };
 
-struct Scheduler::Worker {
-  Worker(Scheduler& s, std::size_t i)
+struct WorkStealingPool::Worker {
+  Worker(WorkStealingPool& s, std::size_t i)
       : sched(s), index(i), producer(s.injector_), consumer(s.injector_), rng(static_cast<std::uint32_t>(i * 2654435761u + 1)) {}
 
-  Scheduler& sched;
+  WorkStealingPool& sched;
   std::size_t index;
   RunQueue<ActorCell*, ring_capacity> ring;
   ActorCell* lifo = nullptr;
@@ -138,11 +146,11 @@ struct Scheduler::Worker {
 };
 
 // The worker this thread is, or null on other threads.
-extern constinit ENSEMBLE_HOT_TLS Scheduler::Worker* current_worker;
+extern constinit ENSEMBLE_HOT_TLS WorkStealingPool::Worker* current_worker;
 
 // Inline: every tell that wakes an actor comes here, and on a worker it is a
 // couple of loads and a store.
-inline bool Scheduler::schedule(ActorCell* actor) noexcept {
+inline bool WorkStealingPool::schedule(ActorCell* actor) noexcept {
   Worker* w = current_worker;
   if (w != nullptr && &w->sched == this) {
     // A worker runs until stop() joins it, and stop() collects its queues
@@ -152,12 +160,6 @@ inline bool Scheduler::schedule(ActorCell* actor) noexcept {
     return true;
   }
   return schedule_external(actor);
-}
-
-template <class F>
-void Scheduler::stop(F&& leftover) {
-  stop_threads();
-  for (ActorCell* a : collect_leftovers()) leftover(a);
 }
 
 }  // namespace ensemble::runtime

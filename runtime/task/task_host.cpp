@@ -161,7 +161,7 @@ struct RunWaiter final : SettleListener {
 
 void run_tree(Syndicate& syn, TaskNode& n, bool wait) {
   runtime::SyndicateCore& core = syn.core();
-  if (wait && core.scheduler().on_worker()) {
+  if (wait && core.on_pool_thread()) {
     task_error("task::run would block a worker thread; inside a task, co_await the task (or fork and "
                "join it)");
   }

@@ -102,7 +102,6 @@ class TaskStrand {
   runtime::ActorCell* host() const noexcept { return host_; }
   bool is_tree() const noexcept { return tree_; }
   bool tearing_down() const noexcept { return tearing_down_; }
-  TaskGroup& main_group() noexcept { return main_; }
   // How many drains of MAIN began on this strand: two points of a task's run
   // with the same number ran in one synchronous drain (the reference's
   // "resumes synchronously"), different numbers in separate turns.

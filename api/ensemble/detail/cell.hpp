@@ -25,6 +25,7 @@ inline constexpr std::uint32_t flag_stop_requested = 1u << 0;  // stop asked; ac
 inline constexpr std::uint32_t flag_stopped = 1u << 1;         // stop done; mail now bounces
 inline constexpr std::uint32_t flag_count_queue = 1u << 2;     // diagnostics() waits for a queue count
 inline constexpr std::uint32_t flag_side_lock = 1u << 3;       // guards the actor's side state
+inline constexpr std::uint32_t flag_other_executor = 1u << 4;  // runs on an executor other than the pool
 
 class Cell {
  public:

@@ -1,0 +1,71 @@
+// Internal: the executor seam. An executor decides which thread runs an
+// actor's next activation; the runtime decides what an activation does.
+//
+// The syndicate's work-stealing pool (sched/work_stealing_pool.hpp) is one
+// executor. Others (a dedicated thread per actor, a worker process, a
+// caller's oneTBB arena) implement this interface in executors/ and are
+// registered with the syndicate's core (SyndicateCore::add_executor), which
+// gives each a small index. Every actor cell carries the index of its
+// executor (ActorCell::executor_index, 0 = the pool), and the one
+// enqueue-and-schedule step sends a woken actor there.
+//
+// The fast path does not pay for the seam: the core keeps the pool as a
+// member of its final type and tests the index (a byte of the cell that was
+// padding) before it calls the pool inline; only actors of other executors
+// take the virtual call (SyndicateCore::schedule).
+//
+// Contract, for implementers:
+//   schedule(a)   the caller holds a's mailbox token and hands it over: run
+//                 `a` soon, on one of your threads, by calling the runner
+//                 given at construction; RunOutcome::yield means run it
+//                 again later (it keeps the token), idle and suspended mean
+//                 forget it (someone else holds or will take the token).
+//                 One actor is never run on two threads at once: only the
+//                 token holder schedules it. Any thread may call schedule;
+//                 it must not block. Returns false once stop() has begun:
+//                 the caller then keeps the token and runs the actor itself.
+//   start()       starts the threads; called once, before any schedule().
+//   stop()        stops taking actors, joins the threads, and returns the
+//                 actors still queued (their tokens pass to the caller).
+//   on_own_thread true on a thread this executor runs actors on.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <vector>
+
+namespace ensemble::runtime {
+
+class ActorCell;
+
+// What running an actor for one activation left it in.
+enum class RunOutcome {
+  idle,       // mailbox empty, token released
+  yield,      // budget used up (or a push in flight): queue it again
+  suspended,  // waiting (coroutine handler, children stopping): someone else re-schedules it
+};
+
+// What an executor calls to run one activation of an actor.
+struct ActorRunner {
+  RunOutcome (*run)(void* context, ActorCell* actor) = nullptr;
+  void* context = nullptr;
+  RunOutcome operator()(ActorCell* actor) const { return run(context, actor); }
+};
+
+class Executor {
+ public:
+  Executor() = default;
+  Executor(const Executor&) = delete;
+  Executor& operator=(const Executor&) = delete;
+  virtual ~Executor() = default;
+
+  virtual void start() = 0;
+  virtual std::vector<ActorCell*> stop() = 0;
+  virtual bool schedule(ActorCell* actor) noexcept = 0;
+  virtual bool on_own_thread() const noexcept = 0;
+  // For status and diagnostics.
+  virtual std::size_t thread_count() const noexcept = 0;
+  virtual const char* name() const noexcept = 0;
+};
+
+}  // namespace ensemble::runtime
