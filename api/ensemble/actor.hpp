@@ -29,6 +29,8 @@
 // ring, peers) are freed when they stop.
 #pragma once
 
+#include <ensemble/export.hpp>
+
 #include <chrono>
 #include <cstddef>
 #include <coroutine>
@@ -57,6 +59,7 @@ struct ActorSpec;
 
 namespace runtime {
 class SyndicateCore;
+struct CoreAccess;
 class ActorCell;
 }  // namespace runtime
 
@@ -145,15 +148,15 @@ struct ActorStorage {
 };
 
 // Space for an actor object of `size` bytes placed after its cell (runtime).
-void* allocate_actor_block(std::size_t size, std::size_t align);
-void free_actor_block(void* object, std::size_t align) noexcept;
+ENSEMBLE_API void* allocate_actor_block(std::size_t size, std::size_t align);
+ENSEMBLE_API void free_actor_block(void* object, std::size_t align) noexcept;
 
 template <class A, class... Args>
 ActorStorage make_actor_storage(Args&&... args);
 
 }  // namespace detail
 
-class Actor {
+class ENSEMBLE_API Actor {
  public:
   Actor() noexcept = default;
   virtual ~Actor();

@@ -6,6 +6,8 @@
 // A default-constructed address is empty (spark's None) and compares false.
 #pragma once
 
+#include <ensemble/export.hpp>
+
 #include <compare>
 #include <cstddef>
 #include <cstdint>
@@ -17,7 +19,7 @@
 
 namespace ensemble {
 
-class ActorAddress {
+class ENSEMBLE_API ActorAddress {
  public:
   ActorAddress() noexcept = default;
   // Internal: takes a new reference to `cell`.

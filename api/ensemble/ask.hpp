@@ -12,6 +12,8 @@
 // task (or a stop of its actor) cancels the ask.
 #pragma once
 
+#include <ensemble/export.hpp>
+
 #include <chrono>
 #include <coroutine>
 
@@ -30,10 +32,9 @@ class ReplySlot;
 inline constexpr std::chrono::nanoseconds no_timeout = std::chrono::nanoseconds::max();
 inline constexpr std::chrono::nanoseconds default_ask_timeout = std::chrono::seconds(5);
 
-class [[nodiscard]] AskOperation {
+class [[nodiscard]] ENSEMBLE_API AskOperation {
  public:
-  AskOperation(runtime::SyndicateCore* core, ActorAddress target, Payload request,
-               std::chrono::nanoseconds timeout);
+  // Made by Syndicate::ask and Actor::ask only.
   AskOperation(AskOperation&& other) noexcept;
   AskOperation& operator=(AskOperation&&) = delete;
   AskOperation(const AskOperation&) = delete;
@@ -53,6 +54,10 @@ class [[nodiscard]] AskOperation {
   Payload await_resume();
 
  private:
+  friend class Syndicate;
+  friend class Actor;
+  AskOperation(runtime::SyndicateCore* core, ActorAddress target, Payload request,
+               std::chrono::nanoseconds timeout);
   bool suspend_task(detail::PromiseBase& p, std::coroutine_handle<> h);
   void send(detail::TaskNode* waiter);
 

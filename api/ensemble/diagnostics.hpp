@@ -6,6 +6,8 @@
 // snapshot holds no reference into the syndicate and may outlive it.
 #pragma once
 
+#include <ensemble/export.hpp>
+
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
@@ -15,7 +17,7 @@
 
 namespace ensemble {
 
-struct ActorDiagnostics {
+struct ENSEMBLE_API ActorDiagnostics {
   std::uint64_t actor_id = 0;               // ActorAddress::id()
   std::optional<std::uint64_t> parent_id;   // empty: made by the syndicate itself
   std::string actor_class;                  // the C++ class name, demangled
@@ -31,7 +33,7 @@ struct ActorDiagnostics {
   bool scheduled = false; // its token was held: queued on a worker or handling mail
 };
 
-struct RuntimeDiagnostics {
+struct ENSEMBLE_API RuntimeDiagnostics {
   std::string syndicate_id;                 // the id in this syndicate's addresses
   std::string backend_type = "inline";      // as SystemStatus::backend
   std::size_t actor_count = 0;              // == actors.size()

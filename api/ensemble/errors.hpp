@@ -9,6 +9,8 @@
 // becomes a dead letter "handler failed: ...".
 #pragma once
 
+#include <ensemble/export.hpp>
+
 #include <chrono>
 #include <stdexcept>
 #include <string>
@@ -16,20 +18,20 @@
 namespace ensemble {
 
 // Base of every ensemble exception.
-class Error : public std::runtime_error {
+class ENSEMBLE_API Error : public std::runtime_error {
  public:
   using std::runtime_error::runtime_error;
 };
 
 // Payload::get<T>() on a payload of another type.
-class BadPayloadAccess : public Error {
+class ENSEMBLE_API BadPayloadAccess : public Error {
  public:
   using Error::Error;
 };
 
 // An ask (or tell that must succeed) whose delivery failed at once:
 // "Failed to deliver message to <target>: <reason>".
-class MessageDeliveryError : public Error {
+class ENSEMBLE_API MessageDeliveryError : public Error {
  public:
   MessageDeliveryError(std::string target, std::string reason);
   const std::string& target() const noexcept { return target_; }
@@ -41,7 +43,7 @@ class MessageDeliveryError : public Error {
 };
 
 // An ask that got no reply in time: "ask timed out after 0.5 seconds".
-class ActorTimeout : public Error {
+class ENSEMBLE_API ActorTimeout : public Error {
  public:
   ActorTimeout(std::string operation, std::chrono::nanoseconds timeout);
   std::chrono::nanoseconds timeout() const noexcept { return timeout_; }
@@ -51,50 +53,50 @@ class ActorTimeout : public Error {
 };
 
 // An Actor helper (tell, ask, create_actor, ...) used before the actor is bound.
-class ActorNotStartedError : public Error {
+class ENSEMBLE_API ActorNotStartedError : public Error {
  public:
   using Error::Error;
 };
 
 // An actor instance started a second time.
-class ActorAlreadyStartedError : public Error {
+class ENSEMBLE_API ActorAlreadyStartedError : public Error {
  public:
   using Error::Error;
 };
 
 // An ActorSpec that names no factory, or an execution mode this build cannot run.
-class InvalidActorSpecError : public Error {
+class ENSEMBLE_API InvalidActorSpecError : public Error {
  public:
   using Error::Error;
 };
 
 // A configuration this syndicate does not support (bad worker count, ...).
-class UnsupportedBackendError : public Error {
+class ENSEMBLE_API UnsupportedBackendError : public Error {
  public:
   using Error::Error;
 };
 
 // An argument out of its domain (spark's ValueError): a zero or negative ask
 // time-out, ...
-class InvalidArgument : public Error {
+class ENSEMBLE_API InvalidArgument : public Error {
  public:
   using Error::Error;
 };
 
 // Misuse of a Syndicate: creating actors after shutdown, a blocking call on a
 // worker thread that would deadlock, ...
-class SyndicateError : public Error {
+class ENSEMBLE_API SyndicateError : public Error {
  public:
   using Error::Error;
 };
 
 // The awaited operation was cancelled because its actor is stopping.
-class ActorStopped : public Error {
+class ENSEMBLE_API ActorStopped : public Error {
  public:
   using Error::Error;
 };
 
 // Formats seconds as spark (Python) prints a float: 10 -> "10.0", 0.25 -> "0.25".
-std::string format_seconds(std::chrono::nanoseconds d);
+ENSEMBLE_API std::string format_seconds(std::chrono::nanoseconds d);
 
 }  // namespace ensemble

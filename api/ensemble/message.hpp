@@ -17,6 +17,8 @@
 // handler that receives the message.
 #pragma once
 
+#include <ensemble/export.hpp>
+
 #include <chrono>
 #include <cstdint>
 #include <optional>
@@ -45,7 +47,7 @@ template <class F>
 using handler_arg_t = typename handler_arg<decltype(&std::remove_cvref_t<F>::operator())>::type;
 }  // namespace detail
 
-class Message {
+class ENSEMBLE_API Message {
  public:
   Message() = default;
   // The content by rvalue reference: building a message moves it once.

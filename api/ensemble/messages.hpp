@@ -2,6 +2,8 @@
 // named and defaulted as in spark.
 #pragma once
 
+#include <ensemble/export.hpp>
+
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
@@ -16,32 +18,32 @@
 namespace ensemble {
 
 // What Actor::schedule_after delivers, with no sender.
-struct WakeupMessage {
+struct ENSEMBLE_API WakeupMessage {
   std::chrono::nanoseconds delay{};
   Payload payload;
 };
 
 // Told to an actor, stops it (never reaches process()).
-struct ActorExitRequest {
+struct ENSEMBLE_API ActorExitRequest {
   std::string reason = "actor requested to exit";
 };
 
 // Sent by a stopped child to its parent, with the child as sender.
-struct ChildActorExited {
+struct ENSEMBLE_API ChildActorExited {
   ActorAddress child;
   std::string reason = "child actor exited";
 };
 
 // Asked of an actor: answered with ActorStatus. Asked of the syndicate (or told
 // to an inbox): answered with SystemStatus.
-struct StatusRequest {};
+struct ENSEMBLE_API StatusRequest {};
 
-struct ActorStatus {
+struct ENSEMBLE_API ActorStatus {
   std::string actor_class;    // the C++ class name, demangled
   std::string actor_address;  // ActorAddress::to_string()
 };
 
-struct SystemStatus {
+struct ENSEMBLE_API SystemStatus {
   std::string name;
   std::string backend = "inline";  // the execution backend of this syndicate
   std::chrono::nanoseconds uptime{};
@@ -58,13 +60,13 @@ struct SystemStatus {
 // path costs nothing; empty when delivered. Code that builds a DeliveryResult
 // itself must point `reason` at storage that outlives the result (a literal
 // or one of `reasons`), not at a temporary std::string.
-struct DeliveryResult {
+struct ENSEMBLE_API DeliveryResult {
   bool success = true;
   std::string_view reason;
   explicit operator bool() const noexcept { return success; }
 };
 
-struct DeadLetter {
+struct ENSEMBLE_API DeadLetter {
   Message message;
   ActorAddress target;
   std::string reason;
@@ -78,9 +80,9 @@ struct DeadLetter {
 //   ChildActorExited  "EXITING: <child>: <reason>"
 //   anything else     "Status Query Response: unknown (<payload type>)"
 // Every line ends with '\n'. Remote syndicates will add federation lines.
-std::string format_status(const SystemStatus& status);
-std::string format_status(const ActorStatus& status);
-std::string format_status(const Payload& response);
+ENSEMBLE_API std::string format_status(const SystemStatus& status);
+ENSEMBLE_API std::string format_status(const ActorStatus& status);
+ENSEMBLE_API std::string format_status(const Payload& response);
 
 // The dead-letter reasons, spelled once.
 namespace reasons {

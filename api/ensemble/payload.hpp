@@ -13,6 +13,8 @@
 // tell/ask is safe (the runtime's hand-off orders the writes).
 #pragma once
 
+#include <ensemble/export.hpp>
+
 #include <cstddef>
 #include <cstring>
 #include <memory>
@@ -31,7 +33,7 @@ namespace detail {
 
 // One table of operations per stored type; its address is the type's identity,
 // which makes is<T>() a single pointer comparison.
-struct PayloadOps {
+struct ENSEMBLE_API PayloadOps {
   void (*move_to)(void* from, void* to) noexcept;  // move-construct into `to`, destroy `from`
   void (*destroy)(void* self) noexcept;
   const std::type_info& (*type)() noexcept;
@@ -53,7 +55,7 @@ inline constexpr bool payload_fits_inline = sizeof(T) <= payload_inline_size &&
                                             std::is_nothrow_move_constructible_v<T>;
 
 template <class T>
-struct InlineOps {
+struct ENSEMBLE_API InlineOps {
   static void move_to(void* from, void* to) noexcept {
     T* src = std::launder(static_cast<T*>(from));
     ::new (to) T(std::move(*src));
@@ -67,7 +69,7 @@ struct InlineOps {
 
 // Heap-stored values keep only a pointer in the inline buffer.
 template <class T>
-struct HeapOps {
+struct ENSEMBLE_API HeapOps {
   static void move_to(void* from, void* to) noexcept {
     ::new (to) T*(*static_cast<T**>(from));
   }
@@ -94,7 +96,7 @@ using stored_t = std::conditional_t<
 
 }  // namespace detail
 
-class Payload {
+class ENSEMBLE_API Payload {
  public:
   Payload() noexcept = default;
 

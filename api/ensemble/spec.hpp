@@ -5,6 +5,8 @@
 //     auto worker = syn.create_actor_from_spec(spec);
 #pragma once
 
+#include <ensemble/export.hpp>
+
 #include <functional>
 #include <map>
 #include <memory>
@@ -23,9 +25,9 @@ enum class Execution {
   system,     // whatever the syndicate's backend names (the pool, for now)
 };
 
-const char* to_string(Execution e) noexcept;
+ENSEMBLE_API const char* to_string(Execution e) noexcept;
 
-struct ActorSpec {
+struct ENSEMBLE_API ActorSpec {
   // Makes the actor: spark's actor_class with its args and kwargs, in one call.
   // Build it with of<A>(args...), which also records A's handler table.
   std::function<std::unique_ptr<Actor>()> factory;

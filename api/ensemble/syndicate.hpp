@@ -17,6 +17,8 @@
 // actors' handlers (its destructor joins the threads that run them).
 #pragma once
 
+#include <ensemble/export.hpp>
+
 #include <chrono>
 #include <cstddef>
 #include <memory>
@@ -34,7 +36,7 @@
 
 namespace ensemble {
 
-struct SyndicateConfig {
+struct ENSEMBLE_API SyndicateConfig {
   // Worker threads; 0 means one per core available to the process.
   std::size_t workers = 0;
   // Messages an actor handles per activation before it yields its worker.
@@ -46,7 +48,7 @@ struct SyndicateConfig {
 
 class Endpoint;
 
-class Syndicate {
+class ENSEMBLE_API Syndicate {
  public:
   explicit Syndicate(std::string name = {}, SyndicateConfig config = {});
   ~Syndicate();
@@ -112,10 +114,9 @@ class Syndicate {
   RuntimeDiagnostics diagnostics(
       std::chrono::nanoseconds wait = std::chrono::milliseconds(100)) const;
 
-  // Internal.
-  runtime::SyndicateCore& core() noexcept { return *core_; }
 
  private:
+  friend struct runtime::CoreAccess;  // the runtime's way in (runtime/core/syndicate_core.hpp)
   ActorAddress start_storage(detail::ActorStorage storage);
 
   // Shared with the Endpoints and Listeners made from this syndicate, so that
@@ -136,7 +137,7 @@ class Syndicate {
 // takes the next message of this inbox as its reply, so two threads asking
 // through one endpoint at once may take each other's replies: give each
 // concurrent asker an endpoint of its own (or use Syndicate::ask).
-class Endpoint {
+class ENSEMBLE_API Endpoint {
  public:
   Endpoint(Endpoint&&) noexcept;
   Endpoint& operator=(Endpoint&&) noexcept;
@@ -169,7 +170,7 @@ class Endpoint {
 // has). A Listener may outlive its Syndicate (it then yields nothing). One
 // Listener is iterated by one thread; several Listeners (or receive() calls)
 // on one syndicate share its inbox, each payload going to one of them.
-class Syndicate::Listener {
+class ENSEMBLE_API Syndicate::Listener {
  public:
   struct End {};
   class Iterator {

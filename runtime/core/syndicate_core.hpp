@@ -239,4 +239,10 @@ class SyndicateCore {
 };
 
 
+// The runtime's way from a Syndicate to its core (Syndicate keeps it private:
+// it is not part of the user's API).
+struct CoreAccess {
+  static SyndicateCore& of(Syndicate& s) noexcept { return *s.core_; }
+};
+
 }  // namespace ensemble::runtime

@@ -160,7 +160,7 @@ struct RunWaiter final : SettleListener {
 }  // namespace
 
 void run_tree(Syndicate& syn, TaskNode& n, bool wait) {
-  runtime::SyndicateCore& core = syn.core();
+  runtime::SyndicateCore& core = runtime::CoreAccess::of(syn);
   if (wait && core.on_pool_thread()) {
     task_error("task::run would block a worker thread; inside a task, co_await the task (or fork and "
                "join it)");

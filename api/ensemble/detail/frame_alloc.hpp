@@ -8,11 +8,13 @@
 // from the global heap directly.
 #pragma once
 
+#include <ensemble/export.hpp>
+
 #include <cstddef>
 
 namespace ensemble::detail {
 
-void* pooled_alloc(std::size_t size);
-void pooled_free(void* p, std::size_t size) noexcept;
+ENSEMBLE_API void* pooled_alloc(std::size_t size);
+ENSEMBLE_API void pooled_free(void* p, std::size_t size) noexcept;
 
 }  // namespace ensemble::detail

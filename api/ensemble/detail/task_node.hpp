@@ -25,6 +25,8 @@
 
 #include <ensemble/address.hpp>
 #include <ensemble/detail/frame_alloc.hpp>
+#include <ensemble/detail/task_hooks.hpp>
+#include <ensemble/export.hpp>
 
 namespace ensemble {
 namespace task {
@@ -63,7 +65,7 @@ enum class StopKind : std::uint8_t {
               // the task goes back to its queue (the reference's conclude())
 };
 
-struct TaskNode {
+struct ENSEMBLE_API TaskNode {
   TaskNode() noexcept = default;
   TaskNode(const TaskNode&) = delete;
   TaskNode& operator=(const TaskNode&) = delete;

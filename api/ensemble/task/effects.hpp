@@ -41,18 +41,7 @@ struct Tagged {
 
 namespace detail {
 
-// Implemented in runtime/core/task.cpp. Delivers a message upwards from the
-// running frame; true when the task must suspend (it was sent while the task
-// was being aborted: the message is dropped and the task goes back to its queue).
-bool task_emit(PromiseBase& from, std::coroutine_handle<> h, Payload&& message);
-
 struct GroupScope;  // runtime/task/task_strand.hpp
-using LoopNext = void (*)(void* context, Payload&& message, TaskGroup& group);
-TaskGroup* loop_open(PromiseBase& driver, LoopNext next, void* context);
-void loop_close(TaskGroup* g) noexcept;
-void group_add(TaskGroup& g, NodeRef n);  // the reference's Group.enqueue: queued, not run
-void group_step(TaskGroup& g);            // drives members until none is active; rethrows a member's failure
-bool group_empty(const TaskGroup& g) noexcept;
 
 template <class M>
 decltype(auto) message_as(Payload& p) {

@@ -62,22 +62,6 @@ inline constexpr bool is_fork_v<Fork<T, M>> = true;
 
 namespace detail {
 
-// Implemented in runtime/core/task.cpp.
-std::uint64_t next_task_id() noexcept;
-void task_activate(TaskNode& n);                 // start a fork (idempotent)
-void task_activate_from(PromiseBase& p, TaskNode& n);  // the same, from the task running `p`
-void task_resume(TaskNode& n);                   // the reference's resume/enqueue
-void task_spawn(NodeRef n);                      // main/spawn onto the current strand
-void task_abort(TaskNode& n, std::exception_ptr error) noexcept;
-void task_exit(TaskNode& n, void (*store)(TaskNode&, void*), void* value) noexcept;
-bool task_suspend_here(PromiseBase& p, std::coroutine_handle<> h);
-void task_current_check(PromiseBase& p, const char* operation);
-// Suspends the task until `fork` (a parallel fork, a Deferred, a fork waited
-// on) settles; a resume before that parks it again.
-bool task_join_parallel(PromiseBase& p, std::coroutine_handle<> h, TaskNode& fork);
-void task_join_parallel_done(PromiseBase& p, TaskNode& fork) noexcept;
-[[noreturn]] void task_error(const std::string& what);
-
 // Binds a task's root frame to a fresh node (not yet activated).
 template <class T, class M>
 NodeRef make_node(Task<T, M>&& t, std::string_view name, bool parallel, bool detached) {
@@ -106,21 +90,6 @@ NodeRef make_node(Task<T, M>&& t, std::string_view name, bool parallel, bool det
   return ref;
 }
 
-// Joins (implemented in runtime/core/task.cpp). join_begin moves the forks
-// into a group driven by the calling task and steps it once; false when the
-// join is already over (every fork finished, or one failed). While the task
-// waits, the scheduler steps the group on its behalf each time it is woken,
-// and resumes it only once the group is empty (TaskStrand::drive).
-// `storage` (join_storage_bytes, pointer-aligned) holds the group, so a join
-// allocates nothing; it lives in the awaiter, in the joining task's frame.
-inline constexpr std::size_t join_storage_bytes = 160;
-bool join_begin(PromiseBase& p, std::coroutine_handle<> h, const NodeRef* forks, std::size_t count,
-                TaskGroup*& g, void* storage);
-// Rethrows an abort or the group's first failure; closes the group.
-void join_end(PromiseBase& p, TaskGroup*& g);
-// Closes a join's group. `abandoned`: the joining task is being destroyed
-// mid-join (exit, teardown), so the forks it joined are exited too.
-void join_close(TaskGroup* g, bool abandoned = false) noexcept;
 
 // The fork's value (copied, so it can be joined again; moved when T cannot
 // be copied, or when `take` says the caller is the only one left), or its error.

@@ -24,13 +24,6 @@ class AskOperation;
 
 namespace detail {
 
-// Implemented in runtime/core/task.cpp.
-struct SleepTicket;
-SleepTicket* sleep_begin(PromiseBase& p, std::coroutine_handle<> h, std::chrono::nanoseconds d);
-void sleep_end(SleepTicket* t) noexcept;
-bool wait_value_begin(PromiseBase& p, std::coroutine_handle<> h);  // queues the wake-up, suspends
-void queue_abort(TaskNode& target, std::exception_ptr error);     // an abort run later, as a task
-bool deferred_settle(TaskNode& n) noexcept;                       // wakes its waiters
 
 // A value settled from outside (task::Deferred): a node with no frame.
 template <class T>

@@ -17,9 +17,6 @@ namespace ensemble {
 
 class Syndicate;
 
-namespace detail {
-void run_tree(Syndicate& syn, TaskNode& n, bool wait);
-}  // namespace detail
 
 namespace task {
 

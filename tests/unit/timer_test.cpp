@@ -1,4 +1,4 @@
-// tests/timer_test.cpp: TimerWheel and TimerService.
+// tests/unit/timer_test.cpp: TimerWheel and TimerService.
 //
 // The wheel is deterministic, so its tests are exact: each timer must fire on
 // precisely its deadline tick, never a tick early or late, which is checked by

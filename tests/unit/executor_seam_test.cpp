@@ -151,7 +151,7 @@ struct ParentOnExecutor : ensemble::Actor {
 
 TEST_CASE("executor seam: an actor whose cell names another executor runs only on that executor's thread") {
   Syndicate syn("seam", {.workers = 2});
-  auto& core = syn.core();
+  auto& core = ensemble::runtime::CoreAccess::of(syn);
   auto owned = std::make_unique<OneThreadExecutor>(core.runner());
   OneThreadExecutor* exec = owned.get();
   std::uint8_t index = core.add_executor(std::move(owned));
@@ -182,7 +182,7 @@ TEST_CASE("executor seam: an actor whose cell names another executor runs only o
 
 TEST_CASE("executor seam: a child on another executor reports its exit to a pool parent; shutdown stops both") {
   auto syn = std::make_unique<Syndicate>("seam-child", ensemble::SyndicateConfig{.workers = 2});
-  auto& core = syn->core();
+  auto& core = ensemble::runtime::CoreAccess::of(*syn);
   auto owned = std::make_unique<OneThreadExecutor>(core.runner());
   OneThreadExecutor* exec = owned.get();
   std::uint8_t index = core.add_executor(std::move(owned));
@@ -209,6 +209,6 @@ TEST_CASE("executor seam: a child on another executor reports its exit to a pool
 TEST_CASE("executor seam: the table is bounded, and closed after shutdown") {
   Syndicate syn("seam-table", {.workers = 1});
   syn.shutdown();
-  CHECK_THROWS_AS(syn.core().add_executor(std::make_unique<OneThreadExecutor>(syn.core().runner())),
+  CHECK_THROWS_AS(ensemble::runtime::CoreAccess::of(syn).add_executor(std::make_unique<OneThreadExecutor>(ensemble::runtime::CoreAccess::of(syn).runner())),
                   ensemble::SyndicateError);
 }

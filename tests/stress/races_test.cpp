@@ -1,4 +1,4 @@
-// Concurrency review: reproducers for suspected bugs in the runtime's
+// Races between stops, shutdowns, asks and tells: reproducers of bugs found in the runtime's
 // protocols, and stress scenarios that passed. Public API only.
 //
 // Hang detection: a scenario that may deadlock runs on a detached thread that
@@ -152,7 +152,7 @@ struct SelfStopper : ensemble::Actor {
 // Findings
 // ===========================================================================
 
-TEST_CASE("review F1: syndicate_shutdown() in post_stop during shutdown must not deadlock") {
+TEST_CASE("race F1: syndicate_shutdown() in post_stop during shutdown must not deadlock") {
   // An idle actor is stopped inline by stop_and_wait on the thread running
   // shutdown(), which holds shutdown_mutex_; post_stop -> shutdown() locks it
   // again (self-deadlock). Busy variant: post_stop runs on a worker, which
@@ -177,7 +177,7 @@ TEST_CASE("review F1: syndicate_shutdown() in post_stop during shutdown must not
   }
 }
 
-TEST_CASE("review F2: handlers calling syndicate_shutdown() while shutdown runs must not deadlock") {
+TEST_CASE("race F2: handlers calling syndicate_shutdown() while shutdown runs must not deadlock") {
   // The first call spawns the shutdown thread T, which holds shutdown_mutex_
   // while it stop_and_waits every actor. The next handler's
   // syndicate_shutdown() blocks its worker on shutdown_mutex_, and T waits for
@@ -197,7 +197,7 @@ TEST_CASE("review F2: handlers calling syndicate_shutdown() while shutdown runs 
   CHECK_MESSAGE(hangs == 0, "a worker blocked on shutdown_mutex_ while the shutdown thread waited for its actor");
 }
 
-TEST_CASE("review F2b: Syndicate::shutdown() racing a handler's syndicate_shutdown() must not deadlock") {
+TEST_CASE("race F2b: Syndicate::shutdown() racing a handler's syndicate_shutdown() must not deadlock") {
   int hangs = 0;
   for (int round = 0; round < 10 / slow && hangs == 0; ++round) {
     bool ok = finishes_within(5s, [] {
@@ -211,7 +211,7 @@ TEST_CASE("review F2b: Syndicate::shutdown() racing a handler's syndicate_shutdo
   CHECK_MESSAGE(hangs == 0, "shutdown() from a plain thread deadlocked with a handler's syndicate_shutdown()");
 }
 
-TEST_CASE("review F3: Actor::ask(...).get() from pre_start honours its reply and its time-out") {
+TEST_CASE("race F3: Actor::ask(...).get() from pre_start honours its reply and its time-out") {
   // pre_start runs on the creating (plain) thread, so get() is allowed, but
   // the slot's waiter_ is the actor: wake() calls resume_actor() and never
   // sets done_, so wait() sleeps forever, time-out or not.
@@ -227,7 +227,7 @@ TEST_CASE("review F3: Actor::ask(...).get() from pre_start honours its reply and
   }
 }
 
-TEST_CASE("review F4: endpoint() racing shutdown() (data race on shutdown_done_, inbox never closed)") {
+TEST_CASE("race F4: endpoint() racing shutdown() (data race on shutdown_done_, inbox never closed)") {
   // new_inbox() reads shutdown_done_ under inboxes_mutex_, shutdown() writes it
   // under shutdown_mutex_ only, after it closed and cleared inboxes_. An
   // endpoint made in between is registered but never closed: receive(no_timeout)
@@ -265,7 +265,7 @@ TEST_CASE("review F4: endpoint() racing shutdown() (data race on shutdown_done_,
   CHECK_MESSAGE(hangs == 0, "an endpoint made during shutdown was never closed: receive(no_timeout) hung");
 }
 
-TEST_CASE("review F5: per-thread envelope cache is never freed when a thread exits") {
+TEST_CASE("race F5: per-thread envelope cache is never freed when a thread exits") {
   // delivery.cpp's envelope_cache (up to 1024 blocks per thread) has no reaper,
   // unlike frame_pool's ThreadCache: every worker thread that frees envelopes
   // leaks its cache when the syndicate is destroyed. Measure heap in use over
@@ -323,7 +323,7 @@ struct KeepsChildren : ensemble::Actor {
 };
 }  // namespace
 
-TEST_CASE("review F6: a parent that keeps its children's addresses is never freed") {
+TEST_CASE("race F6: a parent that keeps its children's addresses is never freed") {
   // Actor::parent_ is a strong reference held for the child's whole life and
   // never dropped after the child stops; the usual pattern of keeping the
   // ActorAddress that create_actor returned closes a cycle parent -> child ->
@@ -364,7 +364,7 @@ struct Tracked : ensemble::Actor {
 };
 }  // namespace
 
-TEST_CASE("review F8: stopping a busy actor must not drop a reference it does not own") {
+TEST_CASE("race F8: stopping a busy actor must not drop a reference it does not own") {
   // request_stop()/stop_and_wait() set STOP_REQUESTED, unlock, then nudge().
   // If the worker running the actor sees the flag first, stops it completely
   // and releases the token, nudge()'s try_acquire_idle() takes the idle token
@@ -423,7 +423,7 @@ TEST_CASE("review F8: stopping a busy actor must not drop a reference it does no
 // Scenarios that should hold (stress; kept as regression tests)
 // ===========================================================================
 
-TEST_CASE("review S1: tells racing Syndicate::stop: every message handled once or dead-lettered") {
+TEST_CASE("race S1: tells racing Syndicate::stop: every message handled once or dead-lettered") {
   for (int round = 0; round < 40 / slow; ++round) {
     SyndicateConfig cfg{.workers = 2, .messages_per_activation = 8, .dead_letters_kept = 1000000};
     Syndicate syn("s1", cfg);
@@ -451,7 +451,7 @@ TEST_CASE("review S1: tells racing Syndicate::stop: every message handled once o
   }
 }
 
-TEST_CASE("review F7: tells racing shutdown: every message handled or dead-lettered, nothing hangs") {
+TEST_CASE("race F7: tells racing shutdown: every message handled or dead-lettered, nothing hangs") {
   // Exposes a tell that passed the shut_down() check but pushed after the
   // scheduler stopped (it would be queued into a dead injector).
   int lost_rounds = 0;
@@ -533,7 +533,7 @@ struct AskOutcomes {
 };
 }  // namespace
 
-TEST_CASE("review S3: asks (blocking and co_await) racing self-stop, replies and time-outs") {
+TEST_CASE("race S3: asks (blocking and co_await) racing self-stop, replies and time-outs") {
   // Each ask goes to a fresh Relay, whose coroutine handler asks a fresh echo.
   // Most asks have a 1-3 ms time-out, racing the reply; every fourth (unless
   // its relay stops itself) is patient (10 s both ways) and must be answered.
@@ -614,7 +614,7 @@ struct Ticker : ensemble::Actor {
 };
 }  // namespace
 
-TEST_CASE("review S4: schedule_after racing stop and shutdown") {
+TEST_CASE("race S4: schedule_after racing stop and shutdown") {
   // 16 tickers; half are stopped with wake-ups in flight, the rest go down
   // with the shutdown. A stopped ticker never fires again, the others keep
   // firing after their peers stopped, and the shutdown cancels every pending
@@ -671,7 +671,7 @@ struct Parent : ensemble::Actor {
 };
 }  // namespace
 
-TEST_CASE("review S5: create_actor, parent/child stops and tells racing shutdown") {
+TEST_CASE("race S5: create_actor, parent/child stops and tells racing shutdown") {
   bool ok = finishes_within(30s, [] {
     for (int round = 0; round < 20 / slow; ++round) {
       auto syn = std::make_unique<Syndicate>("s5", SyndicateConfig{.workers = 2});
@@ -724,7 +724,7 @@ struct Pinger : ensemble::Actor {
 };
 }  // namespace
 
-TEST_CASE("review S6: destroying a syndicate while actors ping-pong and a thread tells") {
+TEST_CASE("race S6: destroying a syndicate while actors ping-pong and a thread tells") {
   // Six actors in a ring pass tokens while a thread tells the first one as
   // fast as it can; the syndicate shuts down in the middle. Every message,
   // from the thread or from an actor, was handled or became a dead letter.

@@ -19,7 +19,7 @@ TEST_CASE("dead letters: a reader that sees a letter counted finds it in the sna
   // and snapshot(). Everything recorded is kept, so whatever count() said
   // must already be in the snapshot taken after it. (The store used to count
   // a letter before storing it: the reader then saw counts the snapshot
-  // could not show, as tests/actor_test.cpp's "first reply wins" once did.)
+  // could not show, as tests/api/actor_test.cpp's "first reply wins" once did.)
   constexpr std::uint64_t letters = ensemble_test::scaled(200000);
   DeadLetters store(letters);
   std::atomic<bool> done{false};
