@@ -30,7 +30,7 @@
 
 namespace ensemble::runtime {
 
-struct HandlerState;
+struct SideState;
 
 class ActorCell final : public detail::Cell {
  public:
@@ -70,7 +70,7 @@ class ActorCell final : public detail::Cell {
   ActorCell* first_child_ = nullptr;    // [registry]
   ActorCell* next_sibling_ = nullptr;   // [registry]
   ActorCell* prev_sibling_ = nullptr;   // [registry]
-  std::atomic<HandlerState*> side_{nullptr};
+  std::atomic<SideState*> side_{nullptr};
 
  private:
   Mailbox mailbox_;

@@ -44,7 +44,7 @@ DeliveryResult SyndicateCore::tell(const ActorAddress& target, Message message) 
     dead_letter(std::move(message), target, reason);
     return DeliveryResult{false, reason};
   };
-  if (shut_down()) return fail(reasons::shut_down);
+  if (is_shut_down()) return fail(reasons::shut_down);
   if (auto d = message.deadline(); d && Clock::now() > *d) return fail(reasons::expired);
   detail::Cell* cell = target.cell();
   if (cell == nullptr || cell->core() != this) return fail(reasons::not_found);
@@ -83,7 +83,7 @@ DeliveryResult SyndicateCore::tell(const ActorAddress& target, Payload&& content
                                    detail::Cell* sender) {
   detail::Cell* cell = target.cell();
   if (cell == nullptr || cell->kind() != detail::CellKind::actor || cell->core() != this ||
-      shut_down() || cell->has_flag(detail::flag_stopped)) [[unlikely]] {
+      is_shut_down() || cell->has_flag(detail::flag_stopped)) [[unlikely]] {
     return tell_slow(target, std::move(content), sender);
   }
   auto* a = static_cast<ActorCell*>(cell);

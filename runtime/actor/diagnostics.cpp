@@ -42,7 +42,7 @@ namespace {
 
 // Token holder only: user messages queued, plus those held back behind a
 // coroutine handler. Control envelopes (wakes, nudges) are not messages.
-std::size_t count_waiting(ActorCell* a, const HandlerState* hs) noexcept {
+std::size_t count_waiting(ActorCell* a, const SideState* hs) noexcept {
   std::size_t n = 0;
   a->mailbox().for_each_queued([&](MailboxNode* node) {
     if (static_cast<Envelope*>(node)->control == 0) ++n;
@@ -64,7 +64,7 @@ std::string class_of(ActorCell* a) {
 
 }  // namespace
 
-void SyndicateCore::answer_queue_count(ActorCell* a, const HandlerState* hs) noexcept {
+void SyndicateCore::answer_queue_count(ActorCell* a, const SideState* hs) noexcept {
   try {
     QueueProbe::Answer answer{count_waiting(a, hs), {}};
     if (a->type() == nullptr) answer.actor_class = class_of(a);

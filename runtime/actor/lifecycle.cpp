@@ -49,7 +49,7 @@ ActorAddress SyndicateCore::start_actor(detail::ActorStorage storage, ActorCell*
                                 " has no handler table: create it with create_actor<A>() or "
                                 "ActorSpec::of<A>()");
   }
-  if (shut_down()) {
+  if (is_shut_down()) {
     discard(storage);
     throw SyndicateError("syndicate '" + name_ + "' is shut down");
   }
@@ -59,7 +59,7 @@ ActorAddress SyndicateCore::start_actor(detail::ActorStorage storage, ActorCell*
   // token holder creates its children, so reading its side state is safe.
   if (parent != nullptr) {
     // acquire: pairs with the release in side_of.
-    HandlerState* ps = parent->side_.load(std::memory_order_acquire);
+    SideState* ps = parent->side_.load(std::memory_order_acquire);
     if (ps != nullptr && ps->stopping) {
       discard(storage);
       throw ActorStopped("create_actor: the parent actor is stopping");
@@ -90,7 +90,7 @@ ActorAddress SyndicateCore::start_actor(detail::ActorStorage storage, ActorCell*
   };
   // A shutdown that snapshotted the registry before our add would miss us;
   // the registry lock orders the two, so we see its flag here.
-  if (shut_down()) {
+  if (is_shut_down()) {
     stop_here(reasons::system_shutdown);
     throw SyndicateError("syndicate '" + name_ + "' is shut down");
   }
@@ -107,7 +107,7 @@ ActorAddress SyndicateCore::start_actor(detail::ActorStorage storage, ActorCell*
 }
 
 bool SyndicateCore::request_stop(ActorCell* a, std::string reason, StopMode mode) {
-  HandlerState& hs = side_of(*a);
+  SideState& hs = side_of(*a);
   {
     SideLock lock(*a);
     if (hs.stop_claimed) return false;
@@ -146,7 +146,7 @@ void SyndicateCore::nudge(ActorCell* a, bool run_here) {
 }
 
 RunOutcome SyndicateCore::begin_stop(ActorCell* a) {
-  HandlerState& hs = side_of(*a);
+  SideState& hs = side_of(*a);
   hs.stopping = true;
   std::vector<ActorAddress> children = registry_.children_for_stop(a);
   if (children.empty()) return finish_stop(a);  // nothing to wait for, no guard taken
@@ -158,7 +158,7 @@ RunOutcome SyndicateCore::begin_stop(ActorCell* a) {
 }
 
 RunOutcome SyndicateCore::finish_stop(ActorCell* a) {
-  HandlerState& hs = side_of(*a);
+  SideState& hs = side_of(*a);
   cancel_wakeups(a);
   // The actor's tasks (its coroutine handler included) are aborted with
   // ActorStopped, so their catch blocks and destructors run before post_stop.
@@ -212,7 +212,7 @@ RunOutcome SyndicateCore::finish_stop(ActorCell* a) {
 void SyndicateCore::stop_and_wait(const ActorAddress& addr) {
   auto* a = static_cast<ActorCell*>(addr.cell());
   if (a->has_flag(detail::flag_stopped)) return;
-  HandlerState& hs = side_of(*a);
+  SideState& hs = side_of(*a);
   bool claimed = false;
   {
     SideLock lock(*a);

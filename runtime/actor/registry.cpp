@@ -52,13 +52,13 @@ ActorCell* Registry::remove(ActorCell* a) {
 
   // acquire: pairs with the release in side_of; a parent that waits for its
   // children has its side state published.
-  HandlerState* ps = parent->side_.load(std::memory_order_acquire);
+  SideState* ps = parent->side_.load(std::memory_order_acquire);
   if (ps != nullptr && ps->children_pending > 0 && --ps->children_pending == 0) return parent;
   return nullptr;
 }
 
 std::vector<ActorAddress> Registry::children_for_stop(ActorCell* a) {
-  HandlerState& s = side_of(*a);
+  SideState& s = side_of(*a);
   std::lock_guard lock(lock_);
   std::vector<ActorAddress> out;
   for (ActorCell* c = a->first_child_; c != nullptr; c = c->next_sibling_) out.emplace_back(c);
@@ -69,7 +69,7 @@ std::vector<ActorAddress> Registry::children_for_stop(ActorCell* a) {
 }
 
 bool Registry::release_guard(ActorCell* a) {
-  HandlerState& s = side_of(*a);
+  SideState& s = side_of(*a);
   std::lock_guard lock(lock_);
   return --s.children_pending == 0;
 }

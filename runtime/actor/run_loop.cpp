@@ -50,11 +50,11 @@ void fail_waiting_ask(const Message& request, const char* reason) noexcept {
   }
 }
 
-HandlerState& side_of(ActorCell& a) {
+SideState& side_of(ActorCell& a) {
   // acquire: pairs with the release CAS below, so the state is seen initialised.
-  HandlerState* s = a.side_.load(std::memory_order_acquire);
+  SideState* s = a.side_.load(std::memory_order_acquire);
   if (s != nullptr) return *s;
-  auto* fresh = new HandlerState();
+  auto* fresh = new SideState();
   // release: publishes the new state; acquire on failure: see the winner's.
   if (a.side_.compare_exchange_strong(s, fresh, std::memory_order_acq_rel,
                                       std::memory_order_acquire)) {
@@ -102,7 +102,7 @@ RunOutcome SyndicateCore::run_actor(ActorCell* a) {
   RunningScope scope(a);
   if (a->has_flag(detail::flag_stopped)) return run_stopped(a);
   // acquire: pairs with the release in side_of.
-  HandlerState* hs = a->side_.load(std::memory_order_acquire);
+  SideState* hs = a->side_.load(std::memory_order_acquire);
   if (hs != nullptr && hs->stopping) return finish_stop(a);  // the last child finished stopping
   std::size_t n = 0;
   if (hs == nullptr || (hs->handler == nullptr && hs->deferred_head == nullptr)) {
@@ -132,7 +132,7 @@ RunOutcome SyndicateCore::run_actor(ActorCell* a) {
   return run_with_tasks(a, *hs, n);
 }
 
-RunOutcome SyndicateCore::run_with_tasks(ActorCell* a, HandlerState& hs, std::size_t n) {
+RunOutcome SyndicateCore::run_with_tasks(ActorCell* a, SideState& hs, std::size_t n) {
   Mailbox& box = a->mailbox();
   for (;; ++n) {
     if (hs.handler != nullptr && hs.handler->status_ == task::Status::finished) {
@@ -215,7 +215,7 @@ bool SyndicateCore::handle(ActorCell* a, Envelope* env) {
 }
 
 void SyndicateCore::start_handler_task(ActorCell* a, Envelope* env, detail::DispatchResult& r) {
-  HandlerState& hs = side_of(*a);
+  SideState& hs = side_of(*a);
   auto* n = new HandlerNode();
   detail::NodeRef node(n, /*adopt=*/true);
   n->id_ = detail::next_task_id();
@@ -237,7 +237,7 @@ void SyndicateCore::start_handler_task(ActorCell* a, Envelope* env, detail::Disp
   if (n->status_ == task::Status::finished) complete_handler_task(a, hs);
 }
 
-void SyndicateCore::complete_handler_task(ActorCell* a, HandlerState& hs, bool actor_stopping) {
+void SyndicateCore::complete_handler_task(ActorCell* a, SideState& hs, bool actor_stopping) {
   HandlerNode* n = std::exchange(hs.handler, nullptr);
   Envelope* env = std::exchange(hs.handler_envelope, nullptr);
   detail::NodeRef node(n, /*adopt=*/true);
@@ -260,7 +260,7 @@ void SyndicateCore::complete_handler_task(ActorCell* a, HandlerState& hs, bool a
   free_envelope(env);
 }
 
-void SyndicateCore::bounce_deferred(ActorCell* a, HandlerState& hs) {
+void SyndicateCore::bounce_deferred(ActorCell* a, SideState& hs) {
   while (MailboxNode* node = hs.deferred_head) {
     hs.deferred_head = node->next_.load(std::memory_order_relaxed);  // relaxed: token holder only
     bounce(a, static_cast<Envelope*>(node));
@@ -275,7 +275,7 @@ void SyndicateCore::reply(ActorCell* a, const Message& request, Payload content)
   // An ask's reply slot takes the content straight, no message. If the ask
   // is over (timed out, cancelled, answered) the reply is a dead letter, with
   // the reason tell() gives a reply slot that is gone.
-  const bool to_slot = c->kind() == detail::CellKind::reply && c->core() == this && !shut_down();
+  const bool to_slot = c->kind() == detail::CellKind::reply && c->core() == this && !is_shut_down();
   if (to_slot && static_cast<ReplySlot*>(c)->deliver(content)) return;
   Message m = make_message(std::move(content), a->address());
   m.set_correlation_id(request.id());
@@ -320,7 +320,7 @@ void SyndicateCore::bounce(ActorCell* a, Envelope* env) {
   if (env->control == control_strand_wake) {
     drop_wake(env->message.content().get<StrandWake>());
   } else if (env->control == 0) {
-    const char* reason = shut_down() ? reasons::shut_down : reasons::not_found;
+    const char* reason = is_shut_down() ? reasons::shut_down : reasons::not_found;
     // An ask whose request bounces fails now rather than at its time-out.
     fail_waiting_ask(env->message, reason);
     dead_letter(std::move(env->message), a->address(), reason);

@@ -35,7 +35,7 @@ enum class StopMode : std::uint8_t {
 
 struct HandlerNode;
 
-struct HandlerState {
+struct SideState {
   // [token] the strand of tasks running on this actor (created on first use)
   // and, once the actor stopped, the fact that no new one may start.
   detail::TaskStrand* strand = nullptr;
@@ -63,7 +63,7 @@ struct HandlerState {
 };
 
 // Returns the actor's side state, creating it if needed (any thread).
-HandlerState& side_of(ActorCell& a);
+SideState& side_of(ActorCell& a);
 
 void lock_side(ActorCell& a) noexcept;
 void unlock_side(ActorCell& a) noexcept;

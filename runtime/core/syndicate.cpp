@@ -68,7 +68,7 @@ bool Syndicate::stop(const ActorAddress& actor) {
 }
 
 void Syndicate::shutdown() { core_->shutdown(); }
-bool Syndicate::is_shut_down() const noexcept { return core_->shut_down(); }
+bool Syndicate::is_shut_down() const noexcept { return core_->is_shut_down(); }
 
 std::vector<std::shared_ptr<const DeadLetter>> Syndicate::dead_letters() const {
   return core_->dead_letters();

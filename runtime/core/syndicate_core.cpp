@@ -90,7 +90,7 @@ SyndicateCore::~SyndicateCore() {
 // shutdown and, if nobody runs it yet, starts a thread to do it. Waiting there
 // would deadlock: the shutdown waits for that very actor to finish.
 void SyndicateCore::shutdown() {
-  shut_down_.store(true, std::memory_order_release);  // pairs with shut_down()
+  shut_down_.store(true, std::memory_order_release);  // pairs with is_shut_down()
   const bool from_actor = on_executor_thread() || current_actor() != nullptr;
   int expected = shutdown_idle;
   // acq_rel: the winner's run is ordered after everything before this call;
@@ -191,7 +191,7 @@ void SyndicateCore::schedule_elsewhere(ActorCell* a) noexcept {
 
 std::uint8_t SyndicateCore::add_executor(std::unique_ptr<Executor> executor) {
   std::lock_guard lock(executors_mutex_);
-  if (shut_down()) throw SyndicateError("syndicate '" + name_ + "' is shut down");
+  if (is_shut_down()) throw SyndicateError("syndicate '" + name_ + "' is shut down");
   if (owned_executors_.size() >= max_executors) {
     throw SyndicateError("syndicate '" + name_ + "' has no room for another executor (" +
                          std::to_string(max_executors) + " at most)");
@@ -222,7 +222,7 @@ SystemStatus SyndicateCore::status() const {
   s.actor_count = registry_.size();
   s.dead_letter_count = dead_letters_.count();
   s.pending_wakeups = pending_wakeups_.load(std::memory_order_relaxed);  // relaxed: a statistic
-  s.shutting_down = shut_down();
+  s.shutting_down = is_shut_down();
   return s;
 }
 

@@ -128,11 +128,11 @@ class SyndicateCore {
   static RunOutcome run_entry(void* self, ActorCell* a);
   RunOutcome run_actor(ActorCell* a);
   // The loop once tasks are involved: wakes, a handler in flight, held-back mail.
-  RunOutcome run_with_tasks(ActorCell* a, HandlerState& hs, std::size_t n);
+  RunOutcome run_with_tasks(ActorCell* a, SideState& hs, std::size_t n);
 
   // --- syndicate-level ---
   void shutdown();
-  bool shut_down() const noexcept {
+  bool is_shut_down() const noexcept {
     // acquire: pairs with the release store in shutdown(); a tell that sees the
     // flag is rejected, one that does not is delivered before the actors stop.
     return shut_down_.load(std::memory_order_acquire);
@@ -147,12 +147,12 @@ class SyndicateCore {
   RuntimeDiagnostics diagnostics(std::chrono::nanoseconds wait);
   // Token holder: if diagnostics() asked `a` for its queue count (and no one
   // else took the request yet), counts and answers. `hs` may be null.
-  void answer_count_request(ActorCell* a, const HandlerState* hs) noexcept {
+  void answer_count_request(ActorCell* a, const SideState* hs) noexcept {
     if ((a->clear_flag(detail::flag_count_queue) & detail::flag_count_queue) != 0) {
       answer_queue_count(a, hs);
     }
   }
-  void answer_queue_count(ActorCell* a, const HandlerState* hs) noexcept;
+  void answer_queue_count(ActorCell* a, const SideState* hs) noexcept;
   // The same for a stopped actor: 0, its mail bounces.
   void answer_count_request_stopped(ActorCell* a) noexcept {
     // The load first: the stop path pays a read, not a read-modify-write.
@@ -178,11 +178,11 @@ class SyndicateCore {
   void start_handler_task(ActorCell* a, Envelope* env, detail::DispatchResult& r);
   // Replies with the finished coroutine handler's result, or records its
   // failure. actor_stopping: called by the stop that aborted it.
-  void complete_handler_task(ActorCell* a, HandlerState& hs, bool actor_stopping = false);
+  void complete_handler_task(ActorCell* a, SideState& hs, bool actor_stopping = false);
   void apply_wake(ActorCell* a, Envelope* env);
   void resume_waiting(detail::TaskStrand& s, detail::TaskNode& n, std::uint64_t seq);
-  void teardown_strand(ActorCell* a, HandlerState& hs) noexcept;
-  void bounce_deferred(ActorCell* a, HandlerState& hs);
+  void teardown_strand(ActorCell* a, SideState& hs) noexcept;
+  void bounce_deferred(ActorCell* a, SideState& hs);
   void reply(ActorCell* a, const Message& request, Payload content);
   void handler_failed(ActorCell* a, Envelope* env, const std::string& what);
   RunOutcome run_stopped(ActorCell* a);

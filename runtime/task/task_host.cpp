@@ -26,7 +26,7 @@ struct TaskTreeHost final : Actor {
 }  // namespace
 
 detail::TaskStrand& strand_of(ActorCell& a) {
-  HandlerState& hs = side_of(a);
+  SideState& hs = side_of(a);
   if (hs.strand == nullptr) {
     if (hs.strand_closed) throw ActorStopped("the actor is stopping: no new tasks run on it");
     // Made by the token holder, on first use (for a tree host: its first wake).
@@ -89,14 +89,14 @@ void SyndicateCore::apply_wake(ActorCell* a, Envelope* env) {
     // An ask's reply slot carries its own envelope (no allocation per reply).
     ReplySlot* slot = static_cast<ReplySlot::WakeEnvelope*>(env)->slot;
     const TaskWaker& w = slot->waiter();
-    HandlerState& hs = side_of(*a);
+    SideState& hs = side_of(*a);
     if (hs.strand != nullptr || !hs.strand_closed) resume_waiting(strand_of(*a), *w.node, w.seq);
     slot->release();  // the queued envelope's reference
     return;
   }
   StrandWake w = std::move(env->message.content().get<StrandWake>());
   free_envelope(env);
-  HandlerState& hs = side_of(*a);
+  SideState& hs = side_of(*a);
   if (hs.strand == nullptr && hs.strand_closed) {
     drop_wake(w);
     return;
@@ -127,7 +127,7 @@ void SyndicateCore::resume_waiting(detail::TaskStrand& s, detail::TaskNode& n, s
   }
 }
 
-void SyndicateCore::teardown_strand(ActorCell*, HandlerState& hs) noexcept {
+void SyndicateCore::teardown_strand(ActorCell*, SideState& hs) noexcept {
   hs.strand_closed = true;
   detail::TaskStrand* s = std::exchange(hs.strand, nullptr);
   if (s == nullptr) return;

@@ -32,7 +32,7 @@ struct WakeupTimer final : TimerService::Timer {
 namespace {
 
 // Unlinks t from its actor's list; caller holds the actor's side lock.
-void unlink_wakeup(HandlerState& hs, WakeupTimer* t) noexcept {
+void unlink_wakeup(SideState& hs, WakeupTimer* t) noexcept {
   if (t->prev != nullptr) {
     t->prev->next = t->next;
   } else {
@@ -52,7 +52,7 @@ void SyndicateCore::schedule_wakeup(ActorCell* a, std::chrono::nanoseconds delay
   a->retain();
   t->delay = delay;
   t->payload = std::move(payload);
-  HandlerState& hs = side_of(*a);
+  SideState& hs = side_of(*a);
   {
     SideLock lock(*a);
     t->next = hs.wakeups;
@@ -70,7 +70,7 @@ void SyndicateCore::fire_wakeup(WakeupTimer* t) noexcept {
   ActorCell* a = t->actor;
   bool deliver;
   {
-    HandlerState& hs = side_of(*a);
+    SideState& hs = side_of(*a);
     SideLock lock(*a);
     deliver = t->listed;
     if (deliver) unlink_wakeup(hs, t);
@@ -92,7 +92,7 @@ void SyndicateCore::fire_wakeup(WakeupTimer* t) noexcept {
 void SyndicateCore::drop_wakeup(WakeupTimer* t) noexcept {
   ActorCell* a = t->actor;
   {
-    HandlerState& hs = side_of(*a);
+    SideState& hs = side_of(*a);
     SideLock lock(*a);
     if (!t->listed) {
       if (!t->last_of_two()) return;  // cancel_wakeups frees it
@@ -106,7 +106,7 @@ void SyndicateCore::drop_wakeup(WakeupTimer* t) noexcept {
 }
 
 void SyndicateCore::cancel_wakeups(ActorCell* a) {
-  HandlerState& hs = side_of(*a);
+  SideState& hs = side_of(*a);
   WakeupTimer* list;
   {
     SideLock lock(*a);

@@ -452,7 +452,7 @@ TEST_CASE("race S1: tells racing Syndicate::stop: every message handled once or 
 }
 
 TEST_CASE("race F7: tells racing shutdown: every message handled or dead-lettered, nothing hangs") {
-  // Exposes a tell that passed the shut_down() check but pushed after the
+  // Exposes a tell that passed the is_shut_down() check but pushed after the
   // scheduler stopped (it would be queued into a dead injector).
   int lost_rounds = 0;
   std::size_t lost = 0;
@@ -491,7 +491,7 @@ TEST_CASE("race F7: tells racing shutdown: every message handled or dead-lettere
       lost += sent.load() - accounted;
     }
   }
-  // A tell that passed shut_down() and the stopped check, then pushed after
+  // A tell that passed is_shut_down() and the stopped check, then pushed after
   // scheduler_.stop() drained the queues, won the idle token of a stopped
   // actor, retained it and scheduled it into a pool with no workers: the
   // message is neither handled nor dead-lettered, and the actor leaks.
