@@ -86,10 +86,7 @@ RuntimeDiagnostics SyndicateCore::diagnostics(std::chrono::nanoseconds wait) {
   RuntimeDiagnostics d;
   d.syndicate_id = id_text_;
   d.backend_type = "inline";
-  {
-    std::lock_guard lock(inboxes_mutex_);
-    d.external_inbox_count = inboxes_.size();
-  }
+  d.external_inbox_count = inboxes_.open_count();
   d.dead_letter_count = dead_letters_.count();
 
   std::vector<FamilyEntry> family = registry_.oldest_first_with_family();

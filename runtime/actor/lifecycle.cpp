@@ -159,7 +159,7 @@ RunOutcome SyndicateCore::begin_stop(ActorCell* a) {
 
 RunOutcome SyndicateCore::finish_stop(ActorCell* a) {
   SideState& hs = side_of(*a);
-  cancel_wakeups(a);
+  wakeups_.cancel_all(a);
   // The actor's tasks (its coroutine handler included) are aborted with
   // ActorStopped, so their catch blocks and destructors run before post_stop.
   teardown_strand(a, hs);

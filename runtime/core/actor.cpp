@@ -43,7 +43,7 @@ ActorAddress Actor::adopt_child(detail::ActorStorage storage) {
 
 void Actor::schedule_after(std::chrono::nanoseconds delay, Payload payload) {
   require_started("schedule_after");
-  cell_->core()->schedule_wakeup(cell_, delay, std::move(payload));
+  cell_->core()->wakeups().schedule(cell_, delay, std::move(payload));
 }
 
 void Actor::stop() {

@@ -65,10 +65,10 @@ SyndicateCore::SyndicateCore(std::string name, SyndicateConfig config)
       config_(validated(config)),
       started_at_(Clock::now()),
       dead_letters_(config.dead_letters_kept),
-      pool_(worker_count(config), ActorRunner{&SyndicateCore::run_entry, this}) {
+      executors_(worker_count(config), ActorRunner{&SyndicateCore::run_entry, this}) {
   system_inbox_ = new Inbox(this, next_cell_id());
   system_inbox_address_ = ActorAddress(system_inbox_, ActorAddress::Adopt{});
-  pool_.start();
+  executors_.start();
 }
 
 SyndicateCore::~SyndicateCore() {
@@ -122,24 +122,12 @@ void SyndicateCore::run_shutdown() {
   }
   timers_.stop();  // pending wake-ups and ask time-outs are dropped
   // From here on, schedule() runs an actor on the caller (run_or_bounce).
-  for (ActorCell* a : pool_.stop()) run_here(a);
+  for (ActorCell* a : executors_.stop_pool()) run_here(a);
   // Then the other executors. Their actors were stopped above; what is left
   // queued is late mail to bounce, which run_here does on this thread.
-  std::vector<Executor*> others;
-  {
-    std::lock_guard lock(executors_mutex_);
-    for (auto& e : owned_executors_) others.push_back(e.get());
-  }
-  for (Executor* e : others) {
-    for (ActorCell* a : e->stop()) run_here(a);
-  }
+  for (ActorCell* a : executors_.stop_others()) run_here(a);
   system_inbox_->close();
-  {
-    std::lock_guard inboxes(inboxes_mutex_);
-    inboxes_closed_ = true;
-    for (ActorAddress& in : inboxes_) static_cast<Inbox*>(in.cell())->close();
-    inboxes_.clear();
-  }
+  inboxes_.close_all();
   {
     std::lock_guard lock(shutdown_mutex_);
     // release: pairs with the acquire loads of waiting callers.
@@ -156,22 +144,13 @@ void SyndicateCore::run_here(ActorCell* a) noexcept {
 }
 
 ActorAddress SyndicateCore::new_inbox() {
-  auto* inbox = new Inbox(this, next_cell_id());
-  ActorAddress address(inbox, ActorAddress::Adopt{});
-  std::lock_guard lock(inboxes_mutex_);
-  if (inboxes_closed_) {
-    inbox->close();  // made after shutdown: receive() returns at once
-  } else {
-    inboxes_.push_back(address);
-  }
+  ActorAddress address(new Inbox(this, next_cell_id()), ActorAddress::Adopt{});
+  inboxes_.add(address);
   return address;
 }
 
 void SyndicateCore::close_inbox(const ActorAddress& address) {
-  auto* inbox = static_cast<Inbox*>(address.cell());
-  inbox->close();
-  std::lock_guard lock(inboxes_mutex_);
-  std::erase(inboxes_, address);
+  inboxes_.close(address);
 }
 
 std::optional<Message> SyndicateCore::receive(Inbox& inbox, std::chrono::nanoseconds timeout) {
@@ -182,35 +161,18 @@ std::optional<Message> SyndicateCore::receive(Inbox& inbox, std::chrono::nanosec
   return inbox.receive(timeout);
 }
 
-void SyndicateCore::schedule_elsewhere(ActorCell* a) noexcept {
-  // acquire: pairs with the release store in add_executor (the cell got its
-  // index after the store, and the token holder calling us saw the cell).
-  Executor* e = executors_[a->executor_index() - 1].load(std::memory_order_acquire);
-  if (!e->schedule(a)) run_here(a);
-}
-
 std::uint8_t SyndicateCore::add_executor(std::unique_ptr<Executor> executor) {
-  std::lock_guard lock(executors_mutex_);
-  if (is_shut_down()) throw SyndicateError("syndicate '" + name_ + "' is shut down");
-  if (owned_executors_.size() >= max_executors) {
-    throw SyndicateError("syndicate '" + name_ + "' has no room for another executor (" +
-                         std::to_string(max_executors) + " at most)");
+  std::uint8_t index = 0;
+  switch (is_shut_down() ? ExecutorTable::AddResult::closed : executors_.add(std::move(executor), index)) {
+    case ExecutorTable::AddResult::added:
+      return index;
+    case ExecutorTable::AddResult::closed:
+      throw SyndicateError("syndicate '" + name_ + "' is shut down");
+    case ExecutorTable::AddResult::full:
+      break;
   }
-  executor->start();
-  Executor* raw = executor.get();
-  owned_executors_.push_back(std::move(executor));
-  const std::size_t index = owned_executors_.size();  // 1-based: 0 is the pool
-  executors_[index - 1].store(raw, std::memory_order_release);  // pairs with schedule_elsewhere
-  return static_cast<std::uint8_t>(index);
-}
-
-bool SyndicateCore::on_executor_thread() const noexcept {
-  if (pool_.on_own_thread()) return true;
-  std::lock_guard lock(executors_mutex_);
-  for (const auto& e : owned_executors_) {
-    if (e->on_own_thread()) return true;
-  }
-  return false;
+  throw SyndicateError("syndicate '" + name_ + "' has no room for another executor (" +
+                       std::to_string(ExecutorTable::max_others) + " at most)");
 }
 
 SystemStatus SyndicateCore::status() const {
@@ -218,10 +180,10 @@ SystemStatus SyndicateCore::status() const {
   s.name = name_;
   s.backend = "inline";
   s.uptime = std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now() - started_at_);
-  s.workers = pool_.thread_count();
+  s.workers = executors_.pool().thread_count();
   s.actor_count = registry_.size();
   s.dead_letter_count = dead_letters_.count();
-  s.pending_wakeups = pending_wakeups_.load(std::memory_order_relaxed);  // relaxed: a statistic
+  s.pending_wakeups = wakeups_.pending();
   s.shutting_down = is_shut_down();
   return s;
 }

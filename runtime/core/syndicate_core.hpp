@@ -33,13 +33,15 @@
 #include "runtime/actor/envelope.hpp"
 #include "runtime/memory/envelope_pool.hpp"
 #include "runtime/actor/inbox.hpp"
+#include "runtime/actor/inbox_directory.hpp"
 #include "runtime/actor/queue_probe.hpp"
 #include "runtime/actor/registry.hpp"
 #include "runtime/sched/executor.hpp"
-#include "runtime/sched/work_stealing_pool.hpp"
+#include "runtime/sched/executor_table.hpp"
 #include "runtime/actor/side_state.hpp"
 #include "runtime/task/task_host.hpp"
 #include "runtime/time/timer_service.hpp"
+#include "runtime/time/wakeups.hpp"
 
 namespace ensemble::runtime {
 
@@ -69,18 +71,12 @@ class SyndicateCore {
   static bool post_envelope(ActorCell* host, Envelope* e) noexcept;
   static void drop_wake(StrandWake& w) noexcept;
   ActorAddress create_task_host();
-  // Hands an actor whose token the caller holds to the pool, or, once the pool
-  // is stopped, runs it right here.
-  // The executor seam (sched/executor.hpp): index 0 is the pool, called
-  // directly (its final type inlines schedule()); others through the table.
+  // Hands an actor whose token the caller holds to its executor (the seam:
+  // sched/executor.hpp, sched/executor_table.hpp) or, once that executor has
+  // stopped, runs it right here.
   void schedule(ActorCell* a) noexcept {
-    if (a->executor_index() == 0) [[likely]] {
-      if (!pool_.schedule(a)) run_here(a);
-    } else {
-      schedule_elsewhere(a);
-    }
+    if (!executors_.schedule(a, a->executor_index())) run_here(a);
   }
-  void schedule_elsewhere(ActorCell* a) noexcept;
   // Registers an executor and starts it; its index goes into the cells of
   // the actors that run on it (start_actor). Throws SyndicateError when the
   // table is full or the syndicate is shut down.
@@ -89,9 +85,9 @@ class SyndicateCore {
   ActorRunner runner() noexcept { return ActorRunner{&SyndicateCore::run_entry, this}; }
   // True on a thread of the shared pool, where blocking would take a worker
   // from every actor (ask(...).get(), receive, a waiting diagnostics()).
-  bool on_pool_thread() const noexcept { return pool_.on_own_thread(); }
+  bool on_pool_thread() const noexcept { return executors_.on_pool_thread(); }
   // True on a thread of any of this syndicate's executors.
-  bool on_executor_thread() const noexcept;
+  bool on_executor_thread() const noexcept { return executors_.on_any_thread(); }
   // Hands on a token the caller took by a push or a claim. A stopped actor is
   // no longer kept alive by the registry, so its run-queue entry takes a
   // reference of its own (dropped by run_stopped); the caller's address
@@ -109,7 +105,7 @@ class SyndicateCore {
     if (!a->mailbox().push(e)) return;
     if (a->has_flag(detail::flag_stopped | detail::flag_other_executor)) [[unlikely]] {
       schedule_claimed(a);
-    } else if (!pool_.schedule(a)) {
+    } else if (!executors_.pool().schedule(a)) {
       run_here(a);
     }
   }
@@ -119,10 +115,7 @@ class SyndicateCore {
   ActorAddress start_actor(detail::ActorStorage storage, ActorCell* parent,
                            std::uint8_t executor = 0);
   bool request_stop(ActorCell* a, std::string reason, StopMode mode);
-  void schedule_wakeup(ActorCell* a, std::chrono::nanoseconds delay, Payload payload);
-  void cancel_wakeups(ActorCell* a);
-  void fire_wakeup(WakeupTimer* t) noexcept;
-  void drop_wakeup(WakeupTimer* t) noexcept;
+  WakeupService& wakeups() noexcept { return wakeups_; }
 
   // --- running (runner.cpp) ---
   static RunOutcome run_entry(void* self, ActorCell* a);
@@ -163,7 +156,7 @@ class SyndicateCore {
   }
   void answer_stopped(ActorCell* a) noexcept;
   std::vector<std::shared_ptr<const DeadLetter>> dead_letters() const { return dead_letters_.snapshot(); }
-  WorkStealingPool& pool() noexcept { return pool_; }
+  WorkStealingPool& pool() noexcept { return executors_.pool(); }
   TimerService& timers() noexcept { return timers_; }
   std::uint64_t next_cell_id() noexcept {
     // relaxed: ids need uniqueness only, not ordering.
@@ -203,20 +196,12 @@ class SyndicateCore {
   const Clock::time_point started_at_;
   std::atomic<std::uint64_t> next_cell_id_{1};
   std::atomic<bool> shut_down_{false};
-  std::atomic<std::size_t> pending_wakeups_{0};
 
   DeadLetters dead_letters_;
   Registry registry_;
   TimerService timers_;
-  WorkStealingPool pool_;
-  // Executors other than the pool, by index - 1; written once under
-  // executors_mutex_ before any cell carries the index, so schedule reads a
-  // slot without the lock (acquire pairs with the release store in
-  // add_executor).
-  static constexpr std::size_t max_executors = 255;
-  std::array<std::atomic<Executor*>, max_executors> executors_{};
-  std::vector<std::unique_ptr<Executor>> owned_executors_;  // [executors_mutex_]
-  mutable std::mutex executors_mutex_;
+  WakeupService wakeups_{*this, timers_};
+  ExecutorTable executors_;
   Inbox* system_inbox_ = nullptr;  // one reference held by the core
   ActorAddress system_inbox_address_;
 
@@ -233,9 +218,7 @@ class SyndicateCore {
   std::condition_variable shutdown_done_cv_;
   std::thread shutdown_thread_;  // [shutdown_mutex_] when a handler asked for the shutdown
   QueueProbe queue_probe_;  // diagnostics()'s answers from token holders
-  std::mutex inboxes_mutex_;
-  std::vector<ActorAddress> inboxes_;  // [inboxes_mutex_] closed at shutdown
-  bool inboxes_closed_ = false;        // [inboxes_mutex_]
+  InboxDirectory inboxes_;  // the endpoints' inboxes, closed at shutdown
 };
 
 

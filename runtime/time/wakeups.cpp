@@ -1,7 +1,8 @@
-// Wake-ups: schedule_after's timers (spark's schedule_after). Each is a
-// TimerService timer listed under its actor's side lock, so a stop can cancel
-// every one; a timer that fires while the stop unlists it is freed by the
-// later of the two (WakeupTimer::handoff).
+// WakeupService (runtime/time/wakeups.hpp): schedule_after's timers. A timer
+// that fires while a stop unlists it is freed by the later of the two
+// (WakeupTimer::handoff).
+#include "runtime/time/wakeups.hpp"
+
 #include <utility>
 
 #include "runtime/core/syndicate_core.hpp"
@@ -9,7 +10,7 @@
 namespace ensemble::runtime {
 
 struct WakeupTimer final : TimerService::Timer {
-  SyndicateCore* core = nullptr;
+  WakeupService* service = nullptr;
   ActorCell* actor = nullptr;  // one reference held
   std::chrono::nanoseconds delay{};
   Payload payload;
@@ -18,15 +19,15 @@ struct WakeupTimer final : TimerService::Timer {
   WakeupTimer* next = nullptr;
   bool listed = false;
   // When a stop unlists the timer while it is already firing, both the stop
-  // (cancel_wakeups) and the firing (fire_wakeup/drop_wakeup) still touch it;
+  // (cancel_all) and the firing (fire/drop) still touch it;
   // the second of the two to finish frees it.
   std::atomic<int> handoff{0};
 
   // acq_rel: the last one sees the other's accesses before freeing.
   bool last_of_two() noexcept { return handoff.fetch_add(1, std::memory_order_acq_rel) == 1; }
 
-  void fire() noexcept override { core->fire_wakeup(this); }
-  void dropped() noexcept override { core->drop_wakeup(this); }
+  void fire() noexcept override { service->fire(this); }
+  void dropped() noexcept override { service->drop(this); }
 };
 
 namespace {
@@ -45,9 +46,9 @@ void unlink_wakeup(SideState& hs, WakeupTimer* t) noexcept {
 
 }  // namespace
 
-void SyndicateCore::schedule_wakeup(ActorCell* a, std::chrono::nanoseconds delay, Payload payload) {
+void WakeupService::schedule(ActorCell* a, std::chrono::nanoseconds delay, Payload payload) {
   auto* t = new WakeupTimer();
-  t->core = this;
+  t->service = this;
   t->actor = a;
   a->retain();
   t->delay = delay;
@@ -60,13 +61,13 @@ void SyndicateCore::schedule_wakeup(ActorCell* a, std::chrono::nanoseconds delay
     hs.wakeups = t;
     t->listed = true;
   }
-  pending_wakeups_.fetch_add(1, std::memory_order_relaxed);  // relaxed: a statistic
+  pending_.fetch_add(1, std::memory_order_relaxed);  // relaxed: a statistic
   if (!timers_.schedule(t, delay < std::chrono::nanoseconds::zero() ? std::chrono::nanoseconds::zero() : delay)) {
-    drop_wakeup(t);  // the timer service is stopping
+    drop(t);  // the timer service is stopping
   }
 }
 
-void SyndicateCore::fire_wakeup(WakeupTimer* t) noexcept {
+void WakeupService::fire(WakeupTimer* t) noexcept {
   ActorCell* a = t->actor;
   bool deliver;
   {
@@ -76,11 +77,11 @@ void SyndicateCore::fire_wakeup(WakeupTimer* t) noexcept {
     if (deliver) unlink_wakeup(hs, t);
   }
   if (!deliver) {
-    if (!t->last_of_two()) return;  // cancel_wakeups frees it
+    if (!t->last_of_two()) return;  // cancel_all frees it
   } else {
-    pending_wakeups_.fetch_sub(1, std::memory_order_relaxed);  // relaxed: a statistic
+    pending_.fetch_sub(1, std::memory_order_relaxed);  // relaxed: a statistic
     try {
-      tell(ActorAddress(a), make_message(WakeupMessage{t->delay, std::move(t->payload)}, {}));
+      core_.tell(ActorAddress(a), core_.make_message(WakeupMessage{t->delay, std::move(t->payload)}, {}));
     } catch (...) {
       // Only allocation can fail here; the wake-up is then lost with the process's memory.
     }
@@ -89,23 +90,23 @@ void SyndicateCore::fire_wakeup(WakeupTimer* t) noexcept {
   delete t;
 }
 
-void SyndicateCore::drop_wakeup(WakeupTimer* t) noexcept {
+void WakeupService::drop(WakeupTimer* t) noexcept {
   ActorCell* a = t->actor;
   {
     SideState& hs = side_of(*a);
     SideLock lock(*a);
     if (!t->listed) {
-      if (!t->last_of_two()) return;  // cancel_wakeups frees it
+      if (!t->last_of_two()) return;  // cancel_all frees it
     } else {
       unlink_wakeup(hs, t);
-      pending_wakeups_.fetch_sub(1, std::memory_order_relaxed);  // relaxed: a statistic
+      pending_.fetch_sub(1, std::memory_order_relaxed);  // relaxed: a statistic
     }
   }
   a->release();
   delete t;
 }
 
-void SyndicateCore::cancel_wakeups(ActorCell* a) {
+void WakeupService::cancel_all(ActorCell* a) {
   SideState& hs = side_of(*a);
   WakeupTimer* list;
   {
@@ -116,9 +117,9 @@ void SyndicateCore::cancel_wakeups(ActorCell* a) {
   while (list != nullptr) {
     WakeupTimer* t = list;
     list = t->next;  // read first: t may be freed below
-    pending_wakeups_.fetch_sub(1, std::memory_order_relaxed);  // relaxed: a statistic
+    pending_.fetch_sub(1, std::memory_order_relaxed);  // relaxed: a statistic
     // true: it will never fire, it is ours. false: it is firing now, and the
-    // later of us and fire_wakeup frees it.
+    // later of us and fire frees it.
     if (timers_.cancel(t) || t->last_of_two()) {
       a->release();
       delete t;

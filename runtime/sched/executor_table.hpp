@@ -1,0 +1,63 @@
+// Internal: a syndicate's executors. Index 0 is the work-stealing pool, held
+// by value so that its final type inlines schedule() on the tell path; the
+// others (sched/executor.hpp) get indexes 1..255 from add(), which actor
+// cells carry.
+//
+// Concurrency: a slot of others_ is written once, under mutex_, before any
+// cell carries its index; schedule() reads it without the lock (acquire
+// pairs with the release store in add). close() (at shutdown) refuses later
+// additions, so every executor that ever ran is stopped by stop_others().
+#pragma once
+
+#include <array>
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <vector>
+
+#include "runtime/sched/executor.hpp"
+#include "runtime/sched/work_stealing_pool.hpp"
+
+namespace ensemble::runtime {
+
+class ExecutorTable {
+ public:
+  static constexpr std::size_t max_others = 255;
+
+  ExecutorTable(std::size_t pool_workers, ActorRunner run) : pool_(pool_workers, run) {}
+
+  void start() { pool_.start(); }
+  WorkStealingPool& pool() noexcept { return pool_; }
+  const WorkStealingPool& pool() const noexcept { return pool_; }
+
+  // Hands a claimed actor to executor `index`; false once that executor has
+  // stopped (the caller keeps the token and runs the actor itself).
+  bool schedule(ActorCell* a, std::uint8_t index) noexcept {
+    if (index == 0) [[likely]] return pool_.schedule(a);
+    // acquire: pairs with the release store in add().
+    return others_[index - 1].load(std::memory_order_acquire)->schedule(a);
+  }
+
+  enum class AddResult { added, closed, full };
+  // Starts `executor` and gives it an index (out); closed after close().
+  AddResult add(std::unique_ptr<Executor> executor, std::uint8_t& index);
+
+  bool on_pool_thread() const noexcept { return pool_.on_own_thread(); }
+  bool on_any_thread() const noexcept;
+
+  // Shutdown, in this order: the pool first (its leftovers are run by the
+  // caller while the others still run), then close() and stop_others().
+  std::vector<ActorCell*> stop_pool() { return pool_.stop(); }
+  std::vector<ActorCell*> stop_others();
+
+ private:
+  WorkStealingPool pool_;
+  std::array<std::atomic<Executor*>, max_others> others_{};
+  mutable std::mutex mutex_;
+  std::vector<std::unique_ptr<Executor>> owned_;  // [mutex_]
+  bool closed_ = false;                           // [mutex_]
+};
+
+}  // namespace ensemble::runtime
