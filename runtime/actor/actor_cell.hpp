@@ -27,6 +27,7 @@
 #include <ensemble/detail/cell.hpp>
 
 #include "runtime/actor/mailbox.hpp"
+#include "runtime/base/intrusive_list.hpp"
 
 namespace ensemble::runtime {
 
@@ -65,11 +66,10 @@ class ActorCell final : public detail::Cell {
   void set_executor_index(std::uint8_t i) noexcept { executor_index_ = i; }
 
   ActorAddress parent_;                 // [token] dropped when the actor stops
-  ActorCell* reg_prev_ = nullptr;       // [registry] creation order
-  ActorCell* reg_next_ = nullptr;       // [registry]
-  ActorCell* first_child_ = nullptr;    // [registry]
-  ActorCell* next_sibling_ = nullptr;   // [registry]
-  ActorCell* prev_sibling_ = nullptr;   // [registry]
+  ListHook<ActorCell> registry_hook_;   // [registry] creation order
+  ListHook<ActorCell> sibling_hook_;    // [registry] among the parent's children
+  // [registry] this actor's children, newest first (head only: 8 bytes).
+  IntrusiveList<ActorCell, &ActorCell::sibling_hook_, false> children_;
   std::atomic<SideState*> side_{nullptr};
 
  private:

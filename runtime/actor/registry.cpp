@@ -6,49 +6,26 @@
 
 namespace ensemble::runtime {
 
+namespace {
+using Order = IntrusiveList<ActorCell, &ActorCell::registry_hook_>;
+using Children = IntrusiveList<ActorCell, &ActorCell::sibling_hook_, false>;
+}  // namespace
+
 void Registry::add(ActorCell* a, ActorCell* parent) {
   std::lock_guard lock(lock_);
-  a->reg_prev_ = tail_;
-  a->reg_next_ = nullptr;
-  if (tail_ != nullptr) {
-    tail_->reg_next_ = a;
-  } else {
-    head_ = a;
-  }
-  tail_ = a;
+  order_.push_back(a);
   ++size_;
-  if (parent != nullptr) {
-    a->next_sibling_ = parent->first_child_;
-    a->prev_sibling_ = nullptr;
-    if (parent->first_child_ != nullptr) parent->first_child_->prev_sibling_ = a;
-    parent->first_child_ = a;
-  }
+  if (parent != nullptr) parent->children_.push_front(a);
 }
 
 ActorCell* Registry::remove(ActorCell* a) {
   std::lock_guard lock(lock_);
-  if (a->reg_prev_ != nullptr) {
-    a->reg_prev_->reg_next_ = a->reg_next_;
-  } else if (head_ == a) {
-    head_ = a->reg_next_;
-  }
-  if (a->reg_next_ != nullptr) {
-    a->reg_next_->reg_prev_ = a->reg_prev_;
-  } else if (tail_ == a) {
-    tail_ = a->reg_prev_;
-  }
-  a->reg_prev_ = a->reg_next_ = nullptr;
+  order_.remove(a);
   --size_;
 
   auto* parent = static_cast<ActorCell*>(a->parent_.cell());
   if (parent == nullptr) return nullptr;
-  if (a->prev_sibling_ != nullptr) {
-    a->prev_sibling_->next_sibling_ = a->next_sibling_;
-  } else if (parent->first_child_ == a) {
-    parent->first_child_ = a->next_sibling_;
-  }
-  if (a->next_sibling_ != nullptr) a->next_sibling_->prev_sibling_ = a->prev_sibling_;
-  a->next_sibling_ = a->prev_sibling_ = nullptr;
+  parent->children_.remove(a);
 
   // acquire: pairs with the release in side_of; a parent that waits for its
   // children has its side state published.
@@ -61,7 +38,7 @@ std::vector<ActorAddress> Registry::children_for_stop(ActorCell* a) {
   SideState& s = side_of(*a);
   std::lock_guard lock(lock_);
   std::vector<ActorAddress> out;
-  for (ActorCell* c = a->first_child_; c != nullptr; c = c->next_sibling_) out.emplace_back(c);
+  for (ActorCell* c = a->children_.front(); c != nullptr; c = Children::next(c)) out.emplace_back(c);
   // +1: the caller's guard. With no children there is nothing to wait for
   // and no guard (the caller must not call release_guard then).
   s.children_pending = out.empty() ? 0 : out.size() + 1;
@@ -78,7 +55,7 @@ std::vector<ActorAddress> Registry::newest_first() {
   std::lock_guard lock(lock_);
   std::vector<ActorAddress> out;
   out.reserve(size_);
-  for (ActorCell* a = tail_; a != nullptr; a = a->reg_prev_) out.emplace_back(a);
+  for (ActorCell* a = order_.back(); a != nullptr; a = Order::prev(a)) out.emplace_back(a);
   return out;
 }
 
@@ -91,13 +68,13 @@ std::vector<FamilyEntry> Registry::oldest_first_with_family() {
   // actor's children to count them and to give each its parent's id.
   std::unordered_map<const ActorCell*, std::size_t> index;
   index.reserve(size_);
-  for (ActorCell* a = head_; a != nullptr; a = a->reg_next_) {
+  for (ActorCell* a = order_.front(); a != nullptr; a = Order::next(a)) {
     index.emplace(a, out.size());
     out.push_back(FamilyEntry{ActorAddress(a), 0, 0});
   }
-  for (ActorCell* a = head_; a != nullptr; a = a->reg_next_) {
+  for (ActorCell* a = order_.front(); a != nullptr; a = Order::next(a)) {
     FamilyEntry& parent = out[index.at(a)];
-    for (ActorCell* c = a->first_child_; c != nullptr; c = c->next_sibling_) {
+    for (ActorCell* c = a->children_.front(); c != nullptr; c = Children::next(c)) {
       ++parent.child_count;
       auto at = index.find(c);
       if (at != index.end()) out[at->second].parent_id = a->id();

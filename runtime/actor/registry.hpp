@@ -16,6 +16,8 @@
 #include <ensemble/actor.hpp>
 #include <ensemble/address.hpp>
 
+#include "runtime/actor/actor_cell.hpp"
+#include "runtime/base/intrusive_list.hpp"
 #include "runtime/base/short_lock.hpp"
 
 namespace ensemble::runtime {
@@ -50,8 +52,7 @@ class Registry {
 
  private:
   mutable ShortLock lock_;
-  ActorCell* head_ = nullptr;  // oldest
-  ActorCell* tail_ = nullptr;  // newest
+  IntrusiveList<ActorCell, &ActorCell::registry_hook_> order_;  // oldest first
   std::size_t size_ = 0;
 };
 

@@ -20,12 +20,12 @@
 #include "runtime/actor/actor_cell.hpp"
 #include "runtime/actor/envelope.hpp"
 #include "runtime/task/task_strand.hpp"
+#include "runtime/time/wakeups.hpp"
 
 #include "runtime/base/atomics.hpp"
 
 namespace ensemble::runtime {
 
-struct WakeupTimer;
 
 enum class StopMode : std::uint8_t {
   notify_parent,  // tell the parent ChildActorExited (spark's stop, handler failure, exit request)
@@ -50,7 +50,7 @@ struct SideState {
   MailboxNode* deferred_tail = nullptr;
 
   // [side lock]
-  WakeupTimer* wakeups = nullptr;  // intrusive list of pending wake-ups
+  WakeupList wakeups;  // pending wake-ups [side lock]
   bool stop_claimed = false;
   std::string stop_reason;
   StopMode stop_mode = StopMode::notify_parent;

@@ -18,7 +18,7 @@
 // notify_one() is called after unlocking so the woken thread does not at once
 // block on the lock the notifier still holds.
 //
-// Batches are chained through TimerNode::next_. A collected timer is unlinked
+// Batches are chained through TimerNode::hook_.next. A collected timer is unlinked
 // (linked_ == false), so only the timer thread touches its links until it
 // calls fire(); the next pointer is read before fire() because fire() may
 // delete the timer or schedule it again.
@@ -31,15 +31,15 @@ namespace ensemble::runtime {
 
 namespace {
 
-// Appends unlinked nodes to a singly linked batch through next_.
+// Appends unlinked nodes to a singly linked batch through hook_.next.
 struct Batch {
   TimerNode* first_ = nullptr;
   TimerNode* last_ = nullptr;
 
   void append(TimerNode* n) noexcept {
-    n->next_ = nullptr;
+    n->hook_.next = nullptr;
     if (last_ != nullptr)
-      last_->next_ = n;
+      last_->hook_.next = n;
     else
       first_ = n;
     last_ = n;
@@ -53,8 +53,8 @@ struct Batch {
     first_ = last_ = nullptr;
     while (n != nullptr) {
       auto* t = static_cast<TimerService::Timer*>(n);
-      n = n->next_;
-      t->next_ = nullptr;
+      n = n->hook_.next;
+      t->hook_.next = nullptr;
       f(t);
     }
   }

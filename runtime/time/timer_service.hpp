@@ -23,7 +23,7 @@
 // the sleep target are guarded by one lock. A timer is "pending" exactly while
 // it is linked in the wheel. The thread, under the lock, advances the wheel to
 // the current tick, which unlinks every expired timer into a private batch
-// (chained through the node's own next_ pointer, so no allocation). It then
+// (chained through the node's own hook_.next pointer, so no allocation). It then
 // drops the lock and fires the batch in deadline order. cancel() takes the lock
 // and succeeds only if the timer is still linked; a timer already moved to a
 // batch counts as firing, so cancel() and fire() can never both win.

@@ -53,17 +53,9 @@ void TimerWheel::cancel(TimerNode* n) noexcept {
   if (!n->linked_) return;
   const unsigned list = list_index(n->level_, n->slot_);
   List& l = lists_[list];
-  if (n->prev_ != nullptr)
-    n->prev_->next_ = n->next_;
-  else
-    l.head_ = n->next_;
-  if (n->next_ != nullptr)
-    n->next_->prev_ = n->prev_;
-  else
-    l.tail_ = n->prev_;
-  if (l.head_ == nullptr && list < wheel_lists)
+  l.remove(n);
+  if (l.empty() && list < wheel_lists)
     occupied_[n->level_] &= ~(std::uint64_t{1} << n->slot_);
-  n->prev_ = n->next_ = nullptr;
   n->linked_ = false;
   --size_;
 }
@@ -101,13 +93,7 @@ void TimerWheel::push_back(TimerNode* n, unsigned level, unsigned slot) noexcept
   List& l = lists_[list_index(level, slot)];
   n->level_ = static_cast<std::uint8_t>(level);
   n->slot_ = static_cast<std::uint8_t>(slot);
-  n->next_ = nullptr;
-  n->prev_ = l.tail_;
-  if (l.tail_ != nullptr)
-    l.tail_->next_ = n;
-  else
-    l.head_ = n;
-  l.tail_ = n;
+  l.push_back(n);
   n->linked_ = true;
   ++size_;
   if (level < levels) occupied_[level] |= std::uint64_t{1} << slot;
@@ -135,8 +121,8 @@ std::optional<TimerWheel::DueSlot> TimerWheel::earliest_slot() const noexcept {
 }
 
 std::optional<std::uint64_t> TimerWheel::next_deadline() const noexcept {
-  if (lists_[list_index(overdue_level, 0)].head_ != nullptr ||
-      lists_[list_index(overdue_level, 1)].head_ != nullptr)
+  if (!lists_[list_index(overdue_level, 0)].empty() ||
+      !lists_[list_index(overdue_level, 1)].empty())
     return now_;
   const std::optional<DueSlot> s = earliest_slot();
   if (!s) return std::nullopt;

@@ -52,11 +52,13 @@
 #include <cstdint>
 #include <optional>
 
+#include "runtime/base/intrusive_list.hpp"
+
 namespace ensemble::runtime {
 
 struct TimerNode {  // intrusive; the owner of the node owns its memory
-  TimerNode* prev_ = nullptr;
-  TimerNode* next_ = nullptr;
+  ListHook<TimerNode> hook_;  // on a wheel slot's list; the timer service
+                             // reuses hook_.next for its batches once unlinked
   std::uint64_t deadline_ = 0;  // absolute tick
   std::uint8_t level_ = 0, slot_ = 0;
   bool linked_ = false;
@@ -103,10 +105,7 @@ class TimerWheel {
   std::uint64_t now() const noexcept { return now_; }
 
  private:
-  struct List {
-    TimerNode* head_ = nullptr;
-    TimerNode* tail_ = nullptr;
-  };
+  using List = IntrusiveList<TimerNode, &TimerNode::hook_>;
   struct DueSlot {
     std::uint64_t start_;  // first tick at which the slot must be processed
     unsigned list_;        // index into lists_
@@ -137,17 +136,10 @@ class TimerWheel {
 
 inline TimerNode* TimerWheel::pop_front(unsigned list) noexcept {
   List& l = lists_[list];
-  TimerNode* n = l.head_;
+  TimerNode* n = l.pop_front();
   if (n == nullptr) return nullptr;
-  l.head_ = n->next_;
-  if (l.head_ != nullptr) {
-    l.head_->prev_ = nullptr;
-  } else {
-    l.tail_ = nullptr;
-    if (list < wheel_lists)
-      occupied_[list / slots_per_level] &= ~(std::uint64_t{1} << (list % slots_per_level));
-  }
-  n->next_ = nullptr;
+  if (l.empty() && list < wheel_lists)
+    occupied_[list / slots_per_level] &= ~(std::uint64_t{1} << (list % slots_per_level));
   n->linked_ = false;
   --size_;
   return n;

@@ -9,42 +9,8 @@
 
 namespace ensemble::runtime {
 
-struct WakeupTimer final : TimerService::Timer {
-  WakeupService* service = nullptr;
-  ActorCell* actor = nullptr;  // one reference held
-  std::chrono::nanoseconds delay{};
-  Payload payload;
-  // [side lock of actor]
-  WakeupTimer* prev = nullptr;
-  WakeupTimer* next = nullptr;
-  bool listed = false;
-  // When a stop unlists the timer while it is already firing, both the stop
-  // (cancel_all) and the firing (fire/drop) still touch it;
-  // the second of the two to finish frees it.
-  std::atomic<int> handoff{0};
-
-  // acq_rel: the last one sees the other's accesses before freeing.
-  bool last_of_two() noexcept { return handoff.fetch_add(1, std::memory_order_acq_rel) == 1; }
-
-  void fire() noexcept override { service->fire(this); }
-  void dropped() noexcept override { service->drop(this); }
-};
-
-namespace {
-
-// Unlinks t from its actor's list; caller holds the actor's side lock.
-void unlink_wakeup(SideState& hs, WakeupTimer* t) noexcept {
-  if (t->prev != nullptr) {
-    t->prev->next = t->next;
-  } else {
-    hs.wakeups = t->next;
-  }
-  if (t->next != nullptr) t->next->prev = t->prev;
-  t->prev = t->next = nullptr;
-  t->listed = false;
-}
-
-}  // namespace
+void WakeupTimer::fire() noexcept { service->fire(this); }
+void WakeupTimer::dropped() noexcept { service->drop(this); }
 
 void WakeupService::schedule(ActorCell* a, std::chrono::nanoseconds delay, Payload payload) {
   auto* t = new WakeupTimer();
@@ -56,9 +22,7 @@ void WakeupService::schedule(ActorCell* a, std::chrono::nanoseconds delay, Paylo
   SideState& hs = side_of(*a);
   {
     SideLock lock(*a);
-    t->next = hs.wakeups;
-    if (hs.wakeups != nullptr) hs.wakeups->prev = t;
-    hs.wakeups = t;
+    hs.wakeups.push_front(t);
     t->listed = true;
   }
   pending_.fetch_add(1, std::memory_order_relaxed);  // relaxed: a statistic
@@ -74,7 +38,10 @@ void WakeupService::fire(WakeupTimer* t) noexcept {
     SideState& hs = side_of(*a);
     SideLock lock(*a);
     deliver = t->listed;
-    if (deliver) unlink_wakeup(hs, t);
+    if (deliver) {
+      hs.wakeups.remove(t);
+      t->listed = false;
+    }
   }
   if (!deliver) {
     if (!t->last_of_two()) return;  // cancel_all frees it
@@ -98,7 +65,8 @@ void WakeupService::drop(WakeupTimer* t) noexcept {
     if (!t->listed) {
       if (!t->last_of_two()) return;  // cancel_all frees it
     } else {
-      unlink_wakeup(hs, t);
+      hs.wakeups.remove(t);
+      t->listed = false;
       pending_.fetch_sub(1, std::memory_order_relaxed);  // relaxed: a statistic
     }
   }
@@ -111,12 +79,12 @@ void WakeupService::cancel_all(ActorCell* a) {
   WakeupTimer* list;
   {
     SideLock lock(*a);
-    list = std::exchange(hs.wakeups, nullptr);
-    for (WakeupTimer* t = list; t != nullptr; t = t->next) t->listed = false;
+    list = hs.wakeups.take_all();
+    for (WakeupTimer* t = list; t != nullptr; t = WakeupList::next(t)) t->listed = false;
   }
   while (list != nullptr) {
     WakeupTimer* t = list;
-    list = t->next;  // read first: t may be freed below
+    list = WakeupList::next(t);  // read first: t may be freed below
     pending_.fetch_sub(1, std::memory_order_relaxed);  // relaxed: a statistic
     // true: it will never fire, it is ours. false: it is firing now, and the
     // later of us and fire frees it.

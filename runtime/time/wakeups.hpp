@@ -2,24 +2,47 @@
 // core. Each wake-up is a TimerService timer, listed under its actor's side
 // lock (SideState::wakeups) so that a stop can cancel every one; when it
 // fires it is told to the actor as a WakeupMessage through the core's
-// delivery. Only forward declarations here: the wake-ups sit on top of the
-// actor's side state (runtime/time/wakeups.cpp).
+// delivery (runtime/time/wakeups.cpp, which sits on top of the actor's side
+// state).
 #pragma once
 
 #include <atomic>
 #include <chrono>
 #include <cstddef>
 
-namespace ensemble {
-class Payload;
-}
+#include <ensemble/payload.hpp>
+
+#include "runtime/base/intrusive_list.hpp"
+#include "runtime/time/timer_service.hpp"
 
 namespace ensemble::runtime {
 
 class ActorCell;
 class SyndicateCore;
-class TimerService;
-struct WakeupTimer;
+class WakeupService;
+
+struct WakeupTimer final : TimerService::Timer {
+  WakeupService* service = nullptr;
+  ActorCell* actor = nullptr;  // one reference held
+  std::chrono::nanoseconds delay{};
+  Payload payload;
+  // [side lock of actor]
+  ListHook<WakeupTimer> hook;  // on the actor's SideState::wakeups
+  bool listed = false;
+  // When a stop unlists the timer while it is already firing, both the stop
+  // (cancel_all) and the firing (fire/drop) still touch it;
+  // the second of the two to finish frees it.
+  std::atomic<int> handoff{0};
+
+  // acq_rel: the last one sees the other's accesses before freeing.
+  bool last_of_two() noexcept { return handoff.fetch_add(1, std::memory_order_acq_rel) == 1; }
+
+  void fire() noexcept override;     // service->fire(this), in wakeups.cpp
+  void dropped() noexcept override;  // service->drop(this)
+};
+
+// An actor's pending wake-ups (SideState::wakeups), newest first.
+using WakeupList = IntrusiveList<WakeupTimer, &WakeupTimer::hook, false>;
 
 class WakeupService {
  public:
