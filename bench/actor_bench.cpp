@@ -19,6 +19,7 @@
 
 #include <ensemble/ensemble.hpp>
 
+#include "bench/bench_actors.hpp"
 #include "runtime/actor/mailbox.hpp"
 
 using namespace std::chrono_literals;
@@ -27,6 +28,12 @@ using ensemble::Message;
 using ensemble::Syndicate;
 
 namespace {
+
+// Shared with tell-count, actor-count and tools/ensemble-bench.
+using ensemble_bench::Echo;
+using ensemble_bench::Idle;
+using ensemble_bench::Ping;
+using ensemble_bench::Pong;
 
 // ---------------------------------------------------------------- baseline
 // The floor a tell is measured against: a raw intrusive MPSC push + pop with
@@ -47,27 +54,8 @@ BENCHMARK(BM_Baseline_MailboxPushPop);
 // ---------------------------------------------------------------- ping-pong
 // Two actors bounce a counter `rounds` times; with one worker they are
 // co-located, so each message is a local tell: envelope from the pool, push
-// that finds the mailbox idle, LIFO slot, pop, dispatch.
-struct Pong : ensemble::Actor {
-  void process(Message& m) { tell(m.get<std::int64_t>(), m.sender()); }
-};
-struct Ping : ensemble::Actor {
-  ActorAddress pong;
-  std::int64_t left = 0;
-  std::promise<void>* done = nullptr;
-  void process(Message& m) {
-    if (auto* start = m.get_if<ActorAddress>()) {
-      pong = *start;
-      tell(std::int64_t{0}, pong);
-      return;
-    }
-    if (--left == 0) {
-      done->set_value();
-      return;
-    }
-    tell(m.get<std::int64_t>() + 1, pong);
-  }
-};
+// that finds the mailbox idle, LIFO slot, pop, dispatch. (Ping and Pong:
+// bench/bench_actors.hpp.)
 
 void run_ping_pong(benchmark::State& state, std::size_t workers) {
   const std::int64_t rounds = state.range(0);
@@ -197,9 +185,7 @@ void BM_MessagesPerActivation(benchmark::State& state) {
 BENCHMARK(BM_MessagesPerActivation)->Arg(1)->Arg(8)->Arg(64)->Arg(512)->UseRealTime()->Unit(benchmark::kMillisecond);
 
 // ---------------------------------------------------------------- ask
-struct Echo : ensemble::Actor {
-  std::int64_t process(Message& m) { return m.get<std::int64_t>(); }
-};
+// (Echo: bench/bench_actors.hpp.)
 // A plain thread asks and blocks: a cross-thread round trip with a futex wake.
 void BM_Ask_FromThread(benchmark::State& state) {
   Syndicate syn("bench", {.workers = 1});
@@ -213,7 +199,9 @@ void BM_Ask_FromThread(benchmark::State& state) {
 }
 BENCHMARK(BM_Ask_FromThread)->UseRealTime();
 
-// An actor asks another from a Task handler, `n` times in a loop.
+// An actor asks another from a Task handler, `n` times in a loop. Not
+// bench_actors.hpp's Asker: this one checks each reply and is re-armed per
+// iteration.
 struct Asker : ensemble::Actor {
   ActorAddress echo;
   std::promise<void>* done = nullptr;
@@ -244,9 +232,7 @@ void BM_Ask_ActorToActor(benchmark::State& state) {
 BENCHMARK(BM_Ask_ActorToActor)->Arg(100000)->UseRealTime()->Unit(benchmark::kMillisecond);
 
 // ---------------------------------------------------------------- creation
-struct Idle : ensemble::Actor {
-  void process(Message&) {}
-};
+// (Idle: bench/bench_actors.hpp.)
 long resident_bytes() {
   std::ifstream statm("/proc/self/statm");
   long size = 0, resident = 0;

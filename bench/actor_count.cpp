@@ -14,18 +14,16 @@
 
 #include <ensemble/ensemble.hpp>
 
-#include "bench/ask_workload.hpp"
+#include "bench/bench_actors.hpp"
 
 namespace {
 using ensemble::ActorAddress;
 using ensemble::Message;
 
-using ask_workload::Asker;
-using ask_workload::Echo;
+using ensemble_bench::Asker;
+using ensemble_bench::Echo;
+using ensemble_bench::Idle;
 
-struct Idle : ensemble::Actor {
-  void process(Message&) {}
-};
 struct Creator : ensemble::Actor {
   std::promise<std::int64_t> done;
   void process(Message& m) {

@@ -8,7 +8,7 @@
 
 #include <ensemble/ensemble.hpp>
 
-#include "bench/ask_workload.hpp"
+#include "bench/bench_actors.hpp"
 
 namespace ensemble_bench {
 namespace {
@@ -17,15 +17,13 @@ using ensemble::ActorAddress;
 using ensemble::Message;
 using ensemble::Syndicate;
 
-// ---- ping-pong: two actors bounce a counter
-struct Pong : ensemble::Actor {
-  void process(Message& m) { tell(m.get<std::int64_t>(), m.sender()); }
-};
-struct Ping : ensemble::Actor {
+// ---- ping-pong: two actors bounce a counter (Pong: bench/bench_actors.hpp;
+// this Ping hands the last count back, to be checked)
+struct CheckedPing : ensemble::Actor {
   ActorAddress pong;
   std::int64_t left;
   std::promise<std::int64_t> done;
-  explicit Ping(std::int64_t rounds) : left(rounds) {}
+  explicit CheckedPing(std::int64_t rounds) : left(rounds) {}
   void process(Message& m) {
     if (auto* start = m.get_if<ActorAddress>()) {
       pong = *start;
@@ -42,7 +40,7 @@ struct Ping : ensemble::Actor {
 };
 std::uint64_t ping_pong(std::int64_t rounds, std::size_t workers) {
   Syndicate syn("ping-pong", {.workers = workers});
-  auto owner = std::make_unique<Ping>(rounds);
+  auto owner = std::make_unique<CheckedPing>(rounds);
   auto result = owner->done.get_future();
   auto ping = syn.start_actor(std::move(owner));
   syn.tell(ping, syn.create_actor<Pong>());
@@ -147,9 +145,7 @@ std::uint64_t savina_counting(std::int64_t n, std::size_t workers) {
 }
 
 // ---- ask: an actor asks another from a Task handler, in a loop
-// (bench/ask_workload.hpp, shared with bench/actor-count)
-using ask_workload::Asker;
-using ask_workload::Echo;
+// (Asker and Echo: bench/bench_actors.hpp, shared with bench/actor-count)
 std::uint64_t ask_loop(std::int64_t n, std::size_t workers) {
   Syndicate syn("ask", {.workers = workers});
   auto owner = std::make_unique<Asker>();
@@ -207,10 +203,8 @@ std::uint64_t skynet(std::int64_t leaves, std::size_t workers) {
   return static_cast<std::uint64_t>(actors);
 }
 
-// ---- creation: idle actors created from a plain thread
-struct Idle : ensemble::Actor {
-  void process(Message&) {}
-};
+// ---- creation: idle actors created from a plain thread (Idle:
+// bench/bench_actors.hpp)
 std::uint64_t create_idle(std::int64_t n, std::size_t workers) {
   Syndicate syn("create", {.workers = workers});
   std::vector<ActorAddress> actors;

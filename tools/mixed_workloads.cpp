@@ -17,6 +17,8 @@
 
 #include <ensemble/ensemble.hpp>
 
+#include "bench/bench_actors.hpp"
+
 namespace ensemble_bench {
 
 namespace {
@@ -198,11 +200,7 @@ std::uint64_t mixed_case(const mixed_detail::Sizes& s, std::size_t workers) {
   return mixed_detail::mixed_hops(s);
 }
 
-// ---- idle actors: resident memory per actor
-struct Idle : ensemble::Actor {
-  void process(Message&) {}
-};
-
+// ---- idle actors: resident memory per actor (Idle: bench/bench_actors.hpp)
 std::uint64_t idle_actors(std::int64_t n, std::size_t workers) {
   Syndicate syn("idle", {.workers = workers});
   std::vector<ActorAddress> actors;
