@@ -94,6 +94,9 @@ inline constexpr const char* parent_stopped = "parent stopped";
 inline constexpr const char* actor_stopped = "actor stopped";
 inline constexpr const char* system_shutdown = "system shutdown";
 inline constexpr const char* pre_start_failed = "pre_start failed";
+// spark's UnsupportedBackendError text: an address of another syndicate, and
+// no remote transport to carry the message.
+inline constexpr const char* no_remote_transport = "remote transport is not enabled";
 }  // namespace reasons
 
 }  // namespace ensemble

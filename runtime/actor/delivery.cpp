@@ -6,6 +6,7 @@
 #include "runtime/base/atomics.hpp"
 #include "runtime/memory/envelope_pool.hpp"
 #include "runtime/ask/reply_slot.hpp"
+#include "runtime/actor/routing.hpp"
 #include "runtime/core/syndicate_core.hpp"
 
 namespace ensemble::runtime {
@@ -68,6 +69,16 @@ DeliveryResult SyndicateCore::tell(const ActorAddress& target, Message message) 
     case detail::CellKind::reply:
       if (!static_cast<ReplySlot*>(cell)->deliver(message)) return fail(reasons::not_found);
       return {};
+    case detail::CellKind::remote: {
+      // acquire: pairs with the release store in set_remote_router.
+      RemoteRouter* router = remote_router_.load(std::memory_order_acquire);
+      if (router == nullptr) return fail(reasons::no_remote_transport);
+      DeliveryResult r = router->route(*static_cast<RemoteCell*>(cell), message);
+      // The router's reason points at storage that outlives the result
+      // (DeliveryResult's rule), as ours do.
+      if (!r.success) dead_letter(std::move(message), target, std::string(r.reason));
+      return r;
+    }
   }
   return fail(reasons::not_found);
 }

@@ -45,6 +45,8 @@
 
 namespace ensemble::runtime {
 
+class RemoteRouter;
+
 class SyndicateCore {
  public:
   SyndicateCore(std::string name, SyndicateConfig config);
@@ -116,6 +118,12 @@ class SyndicateCore {
                            std::uint8_t executor = 0);
   bool request_stop(ActorCell* a, std::string reason, StopMode mode);
   WakeupService& wakeups() noexcept { return wakeups_; }
+  // The routing step's open place (actor/routing.hpp): where tells to remote
+  // cells go. Null (the default) fails them with no_remote_transport. The
+  // router must outlive every tell that may reach it.
+  void set_remote_router(RemoteRouter* router) noexcept {
+    remote_router_.store(router, std::memory_order_release);  // pairs with the acquire in tell()
+  }
 
   // --- running (runner.cpp) ---
   static RunOutcome run_entry(void* self, ActorCell* a);
@@ -218,6 +226,7 @@ class SyndicateCore {
   std::condition_variable shutdown_done_cv_;
   std::thread shutdown_thread_;  // [shutdown_mutex_] when a handler asked for the shutdown
   QueueProbe queue_probe_;  // diagnostics()'s answers from token holders
+  std::atomic<RemoteRouter*> remote_router_{nullptr};
   InboxDirectory inboxes_;  // the endpoints' inboxes, closed at shutdown
 };
 

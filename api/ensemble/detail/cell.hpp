@@ -2,7 +2,8 @@
 // base of everything a message can be addressed to.
 //
 // A Cell is the runtime side of an actor (runtime/actor/actor_cell.hpp), an external
-// inbox (Syndicate::receive, endpoints) or the one-shot reply slot of an ask.
+// inbox (Syndicate::receive, endpoints), the one-shot reply slot of an ask, or
+// the local stand-in of an actor of another syndicate (a remote cell).
 // It is reference counted: every ActorAddress holds one reference, a live
 // actor's cell holds one for the registry, and a stopped actor's cell that is
 // scheduled to bounce late mail holds one while queued. A cell outlives the
@@ -18,7 +19,9 @@ class SyndicateCore;
 
 namespace ensemble::detail {
 
-enum class CellKind : std::uint8_t { actor, inbox, reply };
+// remote: an actor of another syndicate, reached through a transport that
+// this syndicate's core routes to (runtime/actor/routing.hpp).
+enum class CellKind : std::uint8_t { actor, inbox, reply, remote };
 
 // Bits of Cell::flags_.
 inline constexpr std::uint32_t flag_stop_requested = 1u << 0;  // stop asked; acted on by the token holder

@@ -1,0 +1,38 @@
+// Internal: the routing step's open place for actors of other syndicates.
+//
+// tell() routes by the target cell's kind: a local actor's mailbox, an
+// inbox, an ask's reply slot, or a remote cell. A remote cell is this
+// syndicate's local stand-in for an actor that lives in another syndicate
+// (another process or machine); its core is this syndicate's, so the usual
+// "same syndicate" check holds, and the message goes to the RemoteRouter that
+// the remote layer (remote/, a later layer) registers with the core. With no
+// router, the tell fails with reasons::no_remote_transport and a dead letter:
+// never a silent drop.
+#pragma once
+
+#include <cstdint>
+
+#include <ensemble/detail/cell.hpp>
+#include <ensemble/message.hpp>
+#include <ensemble/messages.hpp>
+
+namespace ensemble::runtime {
+
+class RemoteCell : public detail::Cell {
+ protected:
+  RemoteCell(SyndicateCore* core, std::uint64_t id) noexcept
+      : Cell(detail::CellKind::remote, core, id) {}
+};
+
+class RemoteRouter {
+ public:
+  RemoteRouter() = default;
+  RemoteRouter(const RemoteRouter&) = delete;
+  RemoteRouter& operator=(const RemoteRouter&) = delete;
+  virtual ~RemoteRouter() = default;
+  // Takes the message on its way to `to`, from any thread; must not block.
+  // A failure is returned (the core records the dead letter with its reason).
+  virtual DeliveryResult route(RemoteCell& to, Message& message) noexcept = 0;
+};
+
+}  // namespace ensemble::runtime
