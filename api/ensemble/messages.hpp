@@ -45,7 +45,9 @@ struct ENSEMBLE_API ActorStatus {
 
 struct ENSEMBLE_API SystemStatus {
   std::string name;
-  std::string backend = "inline";  // the execution backend of this syndicate
+  // The execution backend: "inprocess" (spark's "async-inprocess"; the name
+  // of Execution::inprocess, the one name ensemble uses for it).
+  std::string backend = "inprocess";
   std::chrono::nanoseconds uptime{};
   std::size_t workers = 0;
   std::size_t actor_count = 0;
@@ -86,13 +88,18 @@ ENSEMBLE_API std::string format_status(const Payload& response);
 
 // The dead-letter reasons, spelled once.
 namespace reasons {
-inline constexpr const char* shut_down = "system is shut down";
+// A tell after the syndicate shut down (spark: "system is shut down").
+inline constexpr const char* syndicate_shut_down = "system is shut down";
 inline constexpr const char* expired = "message expired";
 inline constexpr const char* not_found = "target not found";
 inline constexpr const char* handler_failed = "handler failed";
 inline constexpr const char* parent_stopped = "parent stopped";
 inline constexpr const char* actor_stopped = "actor stopped";
-inline constexpr const char* system_shutdown = "system shutdown";
+// An actor stopped because its syndicate shut down (spark: "system shutdown").
+inline constexpr const char* stopped_by_shutdown = "system shutdown";
+// The names before 0.3, kept for a release.
+[[deprecated("use reasons::syndicate_shut_down")]] inline constexpr const char* shut_down = syndicate_shut_down;
+[[deprecated("use reasons::stopped_by_shutdown")]] inline constexpr const char* system_shutdown = stopped_by_shutdown;
 inline constexpr const char* pre_start_failed = "pre_start failed";
 // spark's UnsupportedBackendError text: an address of another syndicate, and
 // no remote transport to carry the message.

@@ -45,7 +45,7 @@ DeliveryResult SyndicateCore::tell(const ActorAddress& target, Message message) 
     dead_letter(std::move(message), target, reason);
     return DeliveryResult{false, reason};
   };
-  if (is_shut_down()) return fail(reasons::shut_down);
+  if (is_shut_down()) return fail(reasons::syndicate_shut_down);
   if (auto d = message.deadline(); d && Clock::now() > *d) return fail(reasons::expired);
   detail::Cell* cell = target.cell();
   if (cell == nullptr || cell->core() != this) return fail(reasons::not_found);

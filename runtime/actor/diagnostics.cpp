@@ -85,7 +85,7 @@ void SyndicateCore::answer_stopped(ActorCell* a) noexcept {
 RuntimeDiagnostics SyndicateCore::diagnostics(std::chrono::nanoseconds wait) {
   RuntimeDiagnostics d;
   d.syndicate_id = id_text_;
-  d.backend_type = "inline";
+  d.backend_type = "inprocess";
   d.external_inbox_count = inboxes_.open_count();
   d.dead_letter_count = dead_letters_.count();
 

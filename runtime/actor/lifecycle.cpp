@@ -91,7 +91,7 @@ ActorAddress SyndicateCore::start_actor(detail::ActorStorage storage, ActorCell*
   // A shutdown that snapshotted the registry before our add would miss us;
   // the registry lock orders the two, so we see its flag here.
   if (is_shut_down()) {
-    stop_here(reasons::system_shutdown);
+    stop_here(reasons::stopped_by_shutdown);
     throw SyndicateError("syndicate '" + name_ + "' is shut down");
   }
   try {
@@ -219,7 +219,7 @@ void SyndicateCore::stop_and_wait(const ActorAddress& addr) {
     if (!hs.stop_claimed) {
       claimed = true;
       hs.stop_claimed = true;
-      hs.stop_reason = reasons::system_shutdown;
+      hs.stop_reason = reasons::stopped_by_shutdown;
       hs.stop_mode = StopMode::silent;
       a->set_flag(detail::flag_stop_requested);
     }

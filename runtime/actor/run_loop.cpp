@@ -320,7 +320,7 @@ void SyndicateCore::bounce(ActorCell* a, Envelope* env) {
   if (env->control == control_strand_wake) {
     drop_wake(env->message.content().get<StrandWake>());
   } else if (env->control == 0) {
-    const char* reason = is_shut_down() ? reasons::shut_down : reasons::not_found;
+    const char* reason = is_shut_down() ? reasons::syndicate_shut_down : reasons::not_found;
     // An ask whose request bounces fails now rather than at its time-out.
     fail_waiting_ask(env->message, reason);
     dead_letter(std::move(env->message), a->address(), reason);

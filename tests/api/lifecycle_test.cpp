@@ -214,7 +214,7 @@ struct BacklogActor : ensemble::Actor {
     if (m.get<int>() == 0) {
       auto limit = std::chrono::steady_clock::now() + 30s;
       // An empty target fails with "system is shut down" once shutdown began.
-      while (tell(0, ActorAddress{}).reason != ensemble::reasons::shut_down &&
+      while (tell(0, ActorAddress{}).reason != ensemble::reasons::syndicate_shut_down &&
              std::chrono::steady_clock::now() < limit) {
         std::this_thread::sleep_for(1ms);
       }
