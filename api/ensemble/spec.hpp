@@ -19,7 +19,7 @@ namespace ensemble {
 
 // Where an actor's handlers run (spark's ActorSpec.execution).
 enum class Execution {
-  inprocess,  // the work-stealing pool (the default; DESIGN.md's "inline")
+  inprocess,  // the work-stealing pool (the default; the design card's "inline")
   thread,     // a dedicated thread (stateless actors only; not available yet)
   process,    // a forked worker process (stateless actors only; not available yet)
   system,     // whatever the syndicate's backend names (the pool, for now)

@@ -39,7 +39,7 @@ inline void full_fence() noexcept { std::atomic_thread_fence(std::memory_order_s
 #endif
 
 // A spin-wait hint: PAUSE on x86 roughly halves cross-core hand-off latency in
-// spin loops here (performance-limits.md, section 0).
+// spin loops here (docs/hardware-floors.md).
 inline void cpu_relax() noexcept {
 #if defined(__x86_64__) || defined(__i386__)
   __builtin_ia32_pause();

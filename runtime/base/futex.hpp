@@ -1,7 +1,7 @@
 // Internal: the raw futex calls the parking protocol sleeps on.
 //
 // libstdc++ 12's std::atomic::wait spins and yields before it sleeps and
-// hashes every waiter into a 16-entry table (performance-limits.md, section 5);
+// hashes every waiter into a 16-entry table (docs/hardware-floors.md);
 // a worker that has decided to park wants neither, so it calls the kernel
 // directly. Both calls are private (process-local) futex operations.
 #pragma once

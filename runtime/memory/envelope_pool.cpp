@@ -5,7 +5,7 @@
 // on the receiver's. With only per-thread lists, a thread that mostly sends
 // (an external producer, one side of an N:1 pattern) always allocates from the
 // heap while the receiver's list overflows back to it: a malloc and a
-// cross-thread free per message (~94 ns here, performance-limits.md). So a
+// cross-thread free per message (~94 ns here, docs/hardware-floors.md). So a
 // thread whose list is full moves a batch of 64 blocks to a shared pool (one
 // moodycamel bulk enqueue), and a thread whose list is empty takes a batch from
 // it before it falls back to the heap.

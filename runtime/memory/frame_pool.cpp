@@ -2,7 +2,7 @@
 //
 // Why: a lazy task or an envelope costs ~39 ns through glibc new/delete and
 // 8-12 ns through a thread-local free list on this machine kind
-// (performance-limits.md, section 0); every tell and every coroutine call pays
+// (docs/hardware-floors.md); every tell and every coroutine call pays
 // it. The lists are bounded so that a thread that frees more than it allocates
 // (a consumer of many producers) hands the surplus back to the global heap
 // instead of hoarding it.
