@@ -200,12 +200,9 @@ RunOutcome SyndicateCore::finish_stop(ActorCell* a) {
   a->parent_ = ActorAddress();
   if (parent_done != nullptr) schedule(parent_done);
   bounce_deferred(a, hs);
-  // seq_cst: pairs with the increment in stop_and_wait (Dekker): either it sees
-  // STOPPED (set above) or we see it waiting.
-  if (stop_waiters_.load(std::memory_order_seq_cst) > 0) {
-    std::lock_guard lock(stop_mutex_);
-    stopped_cv_.notify_all();
-  }
+  // Wakes the shutdown if it waits for this actor (the Dekker pair in
+  // actor/stop_board.hpp: STOPPED was set above).
+  stop_board_.announce_stopped();
   return run_stopped(a);
 }
 
@@ -231,12 +228,7 @@ void SyndicateCore::stop_and_wait(const ActorAddress& addr) {
   // right here; the wait below would find it stopped at once (its predicate
   // is this flag), so skip its lock.
   if (a->has_flag(detail::flag_stopped)) return;
-  stop_waiters_.fetch_add(1, std::memory_order_seq_cst);  // seq_cst: see finish_stop
-  {
-    std::unique_lock lock(stop_mutex_);
-    stopped_cv_.wait(lock, [a] { return a->has_flag(detail::flag_stopped); });
-  }
-  stop_waiters_.fetch_sub(1, std::memory_order_relaxed);  // relaxed: only a hint for notifiers
+  stop_board_.wait_stopped(a);
 }
 
 }  // namespace ensemble::runtime

@@ -73,45 +73,16 @@ SyndicateCore::SyndicateCore(std::string name, SyndicateConfig config)
 
 SyndicateCore::~SyndicateCore() {
   shutdown();
-  // shutdown() returned with the state "done", which only the thread that ran
-  // it sets; if a handler had started that thread, it was assigned before
-  // (under the mutex), so it is visible here.
-  std::thread runner;
-  {
-    std::lock_guard lock(shutdown_mutex_);
-    runner = std::move(shutdown_thread_);
-  }
-  if (runner.joinable()) runner.join();
+  // shutdown() returned with the run done; join the thread a handler may
+  // have started for it.
+  shutdown_gate_.join_runner();
 }
 
-// Who runs the shutdown: the first caller. A plain thread runs it and later
-// plain callers wait for it. Actor code (a handler on a worker, or a hook run
-// by a stop on the shutting-down thread itself) never waits: it flags the
-// shutdown and, if nobody runs it yet, starts a thread to do it. Waiting there
-// would deadlock: the shutdown waits for that very actor to finish.
+// Who runs the shutdown, and who waits: runtime/core/shutdown_gate.hpp.
 void SyndicateCore::shutdown() {
   shut_down_.store(true, std::memory_order_release);  // pairs with is_shut_down()
   const bool from_actor = on_executor_thread() || current_actor() != nullptr;
-  int expected = shutdown_idle;
-  // acq_rel: the winner's run is ordered after everything before this call;
-  // a loser that waits sees the run's effects through state_cv_ below.
-  const bool ours = shutdown_state_.compare_exchange_strong(expected, shutdown_running,
-                                                            std::memory_order_acq_rel);
-  if (from_actor) {
-    if (ours) {
-      std::lock_guard lock(shutdown_mutex_);
-      shutdown_thread_ = std::thread([this] { run_shutdown(); });
-    }
-    return;
-  }
-  if (ours) {
-    run_shutdown();
-    return;
-  }
-  std::unique_lock lock(shutdown_mutex_);
-  shutdown_done_cv_.wait(lock, [this] {
-    return shutdown_state_.load(std::memory_order_acquire) == shutdown_done;  // pairs with run_shutdown
-  });
+  shutdown_gate_.enter(from_actor, [this] { run_shutdown(); });
 }
 
 void SyndicateCore::run_shutdown() {
@@ -128,12 +99,7 @@ void SyndicateCore::run_shutdown() {
   for (ActorCell* a : executors_.stop_others()) run_here(a);
   system_inbox_->close();
   inboxes_.close_all();
-  {
-    std::lock_guard lock(shutdown_mutex_);
-    // release: pairs with the acquire loads of waiting callers.
-    shutdown_state_.store(shutdown_done, std::memory_order_release);
-  }
-  shutdown_done_cv_.notify_all();
+  shutdown_gate_.finish();
 }
 
 void SyndicateCore::run_here(ActorCell* a) noexcept {

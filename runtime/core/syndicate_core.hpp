@@ -39,6 +39,8 @@
 #include "runtime/sched/executor.hpp"
 #include "runtime/sched/executor_table.hpp"
 #include "runtime/actor/side_state.hpp"
+#include "runtime/actor/stop_board.hpp"
+#include "runtime/core/shutdown_gate.hpp"
 #include "runtime/task/task_host.hpp"
 #include "runtime/time/timer_service.hpp"
 #include "runtime/time/wakeups.hpp"
@@ -213,18 +215,9 @@ class SyndicateCore {
   Inbox* system_inbox_ = nullptr;  // one reference held by the core
   ActorAddress system_inbox_address_;
 
-  // Shutdown waits for actors stopped elsewhere.
-  std::mutex stop_mutex_;
-  std::condition_variable stopped_cv_;
-  std::atomic<int> stop_waiters_{0};
+  StopBoard stop_board_;        // the shutdown waits here for actors stopped elsewhere
+  ShutdownGate shutdown_gate_;  // who runs the shutdown, who waits for it
 
-  static constexpr int shutdown_idle = 0;
-  static constexpr int shutdown_running = 1;
-  static constexpr int shutdown_done = 2;
-  std::atomic<int> shutdown_state_{shutdown_idle};
-  std::mutex shutdown_mutex_;
-  std::condition_variable shutdown_done_cv_;
-  std::thread shutdown_thread_;  // [shutdown_mutex_] when a handler asked for the shutdown
   QueueProbe queue_probe_;  // diagnostics()'s answers from token holders
   std::atomic<RemoteRouter*> remote_router_{nullptr};
   InboxDirectory inboxes_;  // the endpoints' inboxes, closed at shutdown
