@@ -95,13 +95,18 @@ RuntimeDiagnostics SyndicateCore::diagnostics(std::chrono::nanoseconds wait) {
 
   std::lock_guard serial(queue_probe_.serial());
   queue_probe_.open();
+  struct CloseProbe {
+    QueueProbe& probe;
+    ~CloseProbe() { probe.close(); }
+  } close_probe{queue_probe_};
   std::vector<std::size_t> pending;  // indices of actors asked to count
+  pending.reserve(family.size());
 
   auto cell_at = [&](std::size_t i) { return static_cast<ActorCell*>(family[i].actor.cell()); };
-  // We hold `a`'s token: count, then hand the token on.
+  // We hold `a`'s token: count (nothing here allocates or throws), then hand
+  // the token on before anything that may throw, so no failure can keep it.
   auto count_holding_token = [&](std::size_t i) {
     ActorCell* a = cell_at(i);
-    d.actors[i].actor_class = class_of(a);
     // acquire: pairs with the release in side_of.
     d.actors[i].mailbox_depth = count_waiting(a, a->side_.load(std::memory_order_acquire));
     if (!a->mailbox().try_mark_idle()) schedule_claimed(a);
@@ -125,9 +130,10 @@ RuntimeDiagnostics SyndicateCore::diagnostics(std::chrono::nanoseconds wait) {
       continue;
     }
     out.scheduled = true;
-    a->set_flag(detail::flag_count_queue);
+    // Allocate first: once the flag is up, nothing may throw before the push.
     Envelope* e = new_envelope(Message{});
     e->control = control_stop_nudge;
+    a->set_flag(detail::flag_count_queue);
     if (a->mailbox().push(e)) {
       // The holder went idle before our push: the token is ours. Count
       // ourselves unless a holder already took the flag (then it answers).
@@ -150,7 +156,12 @@ RuntimeDiagnostics SyndicateCore::diagnostics(std::chrono::nanoseconds wait) {
     });
   };
   const bool may_wait = !on_executor_thread() && current_actor() == nullptr;
-  const auto deadline = std::chrono::steady_clock::now() + (may_wait ? wait : std::chrono::nanoseconds(0));
+  const auto now = std::chrono::steady_clock::now();
+  // Saturating: no_timeout (nanoseconds::max()) must not overflow the clock.
+  const auto deadline = !may_wait ? now
+                        : wait >= std::chrono::steady_clock::time_point::max() - now
+                            ? std::chrono::steady_clock::time_point::max()
+                            : now + wait;
   std::uint64_t seen = 0;
   collect();
   while (!pending.empty() && std::chrono::steady_clock::now() < deadline) {
@@ -168,7 +179,6 @@ RuntimeDiagnostics SyndicateCore::diagnostics(std::chrono::nanoseconds wait) {
     seen = queue_probe_.wait_for_answer(seen, last_call);
     collect();
   }
-  queue_probe_.close();
   for (ActorDiagnostics& out : d.actors) {
     if (out.actor_class.empty()) out.actor_class = "ensemble::Actor";
   }

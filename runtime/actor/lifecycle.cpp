@@ -53,6 +53,11 @@ ActorAddress SyndicateCore::start_actor(detail::ActorStorage storage, ActorCell*
     discard(storage);
     throw SyndicateError("syndicate '" + name_ + "' is shut down");
   }
+  if (!executors_.has(executor)) {
+    discard(storage);
+    throw InvalidArgument("no executor with index " + std::to_string(executor) + " in syndicate '" +
+                          name_ + "'");
+  }
   // A parent that is stopping (its tasks unwinding, its post_stop running)
   // has already stopped its children: a new one would never be stopped with
   // it and would report to a parent that is gone. Only the parent's own
@@ -74,7 +79,7 @@ ActorAddress SyndicateCore::start_actor(detail::ActorStorage storage, ActorCell*
                            ActorCell(this, next_cell_id(), storage)
                      : new ActorCell(this, next_cell_id(), storage);
   object->cell_ = a;
-  a->set_executor_index(executor);
+  a->set_executor_index(executor);  // checked by the caller (executors_.has)
   // Before anyone can schedule it (relaxed would do: nobody else sees the
   // cell yet; set_flag's ordering is more than enough).
   if (executor != 0) a->set_flag(detail::flag_other_executor);
@@ -189,8 +194,10 @@ RunOutcome SyndicateCore::finish_stop(ActorCell* a) {
   // STOPPED last: stop_and_wait's waiters (the shutdown) wake to an actor
   // already out of the registry, instead of re-listing it while a slow
   // destructor runs. We hold the token throughout, so no tell can take it
-  // and nudge() cannot claim it before run_stopped below.
-  a->set_flag(detail::flag_stopped);
+  // and nudge() cannot claim it before run_stopped below. seq_cst: the
+  // stopper's half of StopBoard's Dekker pair (announce_stopped below); on
+  // x86 the same locked instruction as acq_rel.
+  a->set_flag(detail::flag_stopped, std::memory_order_seq_cst);
   if (mode == StopMode::notify_parent && a->parent_) {
     tell(a->parent_, make_message(ChildActorExited{self, std::move(reason)}, self));
   }

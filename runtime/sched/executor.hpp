@@ -24,7 +24,9 @@
 //                 token holder schedules it. Any thread may call schedule;
 //                 it must not block. Returns false once stop() has begun:
 //                 the caller then keeps the token and runs the actor itself.
-//   start()       starts the threads; called once, before any schedule().
+//   start()       starts the threads; called once, before any schedule(),
+//                 under the table's lock: it must not call back into the
+//                 syndicate (no shutdown, no diagnostics) while it starts.
 //   stop()        stops taking actors, joins the threads, and returns the
 //                 actors still queued (their tokens pass to the caller).
 //   on_own_thread true on a thread this executor runs actors on.

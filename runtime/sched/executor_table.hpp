@@ -40,6 +40,12 @@ class ExecutorTable {
     return others_[index - 1].load(std::memory_order_acquire)->schedule(a);
   }
 
+  // True when `index` names the pool or an executor added before.
+  bool has(std::uint8_t index) const noexcept {
+    // acquire: pairs with the release store in add().
+    return index == 0 || others_[index - 1].load(std::memory_order_acquire) != nullptr;
+  }
+
   enum class AddResult { added, closed, full };
   // Starts `executor` and gives it an index (out); closed after close().
   AddResult add(std::unique_ptr<Executor> executor, std::uint8_t& index);

@@ -715,3 +715,28 @@ TEST_CASE("a joiner aborted by a sibling sleeps for as long as it asked afterwar
   CHECK(task::run(syn, abort_joiner_from_sibling(&log)) == 2);
   CHECK(log == Log{"joiner caught", "sibling", "joiner woke"});
 }
+
+namespace {
+ensemble::task::Effect<int> tagged_worker() {
+  co_await ensemble::task::send(1);
+  co_await ensemble::task::send(2);
+}
+Task<> collect_tagged(std::shared_ptr<Log> seen) {
+  auto tagged = ensemble::task::tag(tagged_worker(), "fx");
+  auto collect = [seen](ensemble::task::Tagged t) {
+    seen->push_back(t.type + ":" + std::to_string(t.value.get<int>()));
+  };
+  co_await ensemble::task::capture(std::move(tagged), collect);
+}
+}  // namespace
+
+// The library wraps a tagged task's messages in task::Tagged and the user's
+// code unwraps them: the payload type must be one across the shared library's
+// boundary (this suite links the library as a user does). With Tagged hidden,
+// capture's get<Tagged>() threw BadPayloadAccess.
+TEST_CASE("a tagged task's messages reach a capture in the user's code as task::Tagged") {
+  Syndicate syn("tagged", SyndicateConfig{.workers = 1});
+  auto seen = std::make_shared<Log>();
+  ensemble::task::run(syn, collect_tagged(seen));
+  CHECK(*seen == Log{"fx:1", "fx:2"});
+}

@@ -56,10 +56,11 @@ class Cell {
     return (flags_.load(std::memory_order_acquire) & f) != 0;
   }
   // Returns the flags before the change.
-  std::uint32_t set_flag(std::uint32_t f) noexcept {
-    // acq_rel: publishes the setter's writes (release) and lets a setter that
-    // loses a race see the winner's (acquire).
-    return flags_.fetch_or(f, std::memory_order_acq_rel);
+  // acq_rel by default: publishes the setter's writes (release) and lets a
+  // setter that loses a race see the winner's (acquire). seq_cst where the
+  // flag is one half of a Dekker pair (STOPPED: runtime/actor/stop_board.hpp).
+  std::uint32_t set_flag(std::uint32_t f, std::memory_order order = std::memory_order_acq_rel) noexcept {
+    return flags_.fetch_or(f, order);
   }
   std::uint32_t clear_flag(std::uint32_t f) noexcept {
     // release: publishes the clearer's writes to the next thread that sets it.

@@ -13,6 +13,8 @@
 // subtask or joins a fork; Payload means "any".
 #pragma once
 
+#include <ensemble/export.hpp>
+
 #include <functional>
 #include <memory>
 #include <string>
@@ -28,7 +30,7 @@ namespace task {
 
 // A message wrapped by task::tag / task::listen: {type, [type]: value} in the
 // reference.
-struct Tagged {
+struct ENSEMBLE_API Tagged {
   // A constructor, not an aggregate: a Tagged built inside a co_await is then
   // safe on g++ 12 (see message_safe_in_await_v in <ensemble/task.hpp>).
   Tagged() = default;
