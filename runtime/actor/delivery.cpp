@@ -109,7 +109,7 @@ DeliveryResult SyndicateCore::tell(const ActorAddress& target, Payload&& content
 
 namespace ensemble {
 
-// Here rather than in api.cpp so that the compiler inlines the core's fast
+// Here rather than in runtime/core/actor.cpp so that the compiler inlines the core's fast
 // path into it: one call per tell instead of two.
 DeliveryResult Actor::tell(Payload payload, const ActorAddress& target) {
   require_started("tell");

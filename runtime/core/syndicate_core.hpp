@@ -9,7 +9,7 @@
 //   run_actor()  a worker holding the token handles up to
 //           messages_per_activation messages, then yields; an empty mailbox
 //           releases the token (the mailbox's IDLE bit).
-// Stopping is done by whoever holds the token (stop_protocol.cpp), so a
+// Stopping is done by whoever holds the token (actor/lifecycle.cpp), so a
 // stop never races with a handler.
 #pragma once
 
@@ -57,14 +57,14 @@ class SyndicateCore {
   const std::string& name() const noexcept { return name_; }
   const std::string& id_text() const noexcept { return id_text_; }
 
-  // --- delivery (delivery.cpp) ---
+  // --- delivery (actor/delivery.cpp) ---
   DeliveryResult tell(const ActorAddress& target, Message message);
   // The hot path of Actor::tell: builds the message inside its envelope.
   DeliveryResult tell(const ActorAddress& target, Payload&& content, detail::Cell* sender);
   DeliveryResult tell_slow(const ActorAddress& target, Payload&& content, detail::Cell* sender);
   void dead_letter(Message message, const ActorAddress& target, std::string reason);
   Message make_message(Payload content, ActorAddress sender);
-  // Tasks (task_host.cpp): a wake envelope for the strand hosted by `host`,
+  // Tasks (task/task_host.cpp): a wake envelope for the strand hosted by `host`,
   // applied by its token holder; a host for a task tree started from plain code.
   // Static: a wake may come from a Deferred resolved after its syndicate is
   // gone; the host's STOPPED flag (its cell outlives the core) drops it then
@@ -114,7 +114,7 @@ class SyndicateCore {
     }
   }
 
-  // --- actors (lifecycle.cpp) ---
+  // --- actors (actor/lifecycle.cpp) ---
   // `executor`: an index from add_executor; 0, the pool, by default.
   ActorAddress start_actor(detail::ActorStorage storage, ActorCell* parent,
                            std::uint8_t executor = 0);
@@ -127,7 +127,7 @@ class SyndicateCore {
     remote_router_.store(router, std::memory_order_release);  // pairs with the acquire in tell()
   }
 
-  // --- running (runner.cpp) ---
+  // --- running (actor/run_loop.cpp) ---
   static RunOutcome run_entry(void* self, ActorCell* a);
   RunOutcome run_actor(ActorCell* a);
   // The loop once tasks are involved: wakes, a handler in flight, held-back mail.
@@ -175,7 +175,7 @@ class SyndicateCore {
   Syndicate* owner = nullptr;
 
  private:
-  // runner.cpp
+  // actor/run_loop.cpp
   bool handle(ActorCell* a, Envelope* env);  // true: a coroutine handler started
   bool handle_control(ActorCell* a, Envelope* env);  // true: tasks ran (a wake)
   void start_handler_task(ActorCell* a, Envelope* env, detail::DispatchResult& r);
@@ -193,7 +193,7 @@ class SyndicateCore {
   // Makes sure the token holder sees a stop request; runs or schedules the actor
   // if the caller ends up holding the token.
   void nudge(ActorCell* a, bool run_here);
-  // lifecycle.cpp
+  // actor/lifecycle.cpp
   RunOutcome begin_stop(ActorCell* a);
   RunOutcome finish_stop(ActorCell* a);
   void stop_and_wait(const ActorAddress& addr);

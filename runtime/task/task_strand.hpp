@@ -18,7 +18,7 @@
 // settle-listener stacks (api/ensemble/detail/task_node.hpp).
 //
 // Messages. A message a task sends is delivered synchronously up the chain of
-// frames and group drivers (task_emit in task_api.cpp): in the reference a
+// frames and group drivers (task_emit in runtime/core/task.cpp): in the reference a
 // message is yielded from driver to driver with nothing else running in
 // between, so walking the chain directly gives the same order without
 // resuming every driver.
