@@ -41,8 +41,10 @@ void SyndicateCore::dead_letter(Message message, const ActorAddress& target, std
 
 DeliveryResult SyndicateCore::tell(const ActorAddress& target, Message message) {
   if (message.id() == 0) message.set_id(next_message_id());
-  auto fail = [&](const char* reason) {
-    dead_letter(std::move(message), target, reason);
+  // `reason` points at storage that outlives the result (DeliveryResult's
+  // rule): one of `reasons`, or a router's.
+  auto fail = [&](std::string_view reason) {
+    dead_letter(std::move(message), target, std::string(reason));
     return DeliveryResult{false, reason};
   };
   if (is_shut_down()) return fail(reasons::syndicate_shut_down);
@@ -74,10 +76,7 @@ DeliveryResult SyndicateCore::tell(const ActorAddress& target, Message message) 
       RemoteRouter* router = remote_router_.load(std::memory_order_acquire);
       if (router == nullptr) return fail(reasons::no_remote_transport);
       DeliveryResult r = router->route(*static_cast<RemoteCell*>(cell), message);
-      // The router's reason points at storage that outlives the result
-      // (DeliveryResult's rule), as ours do.
-      if (!r.success) dead_letter(std::move(message), target, std::string(r.reason));
-      return r;
+      return r.success ? r : fail(r.reason);
     }
   }
   return fail(reasons::not_found);

@@ -9,9 +9,9 @@
 //  1. The prober tries to claim the token of an idle actor (Mailbox P5). If
 //     it gets it, it counts (the queue is empty; a coroutine handler may hold
 //     mail back) and hands the token on as any claimer does.
-//  2. Otherwise it sets flag_count_queue and pushes a stop-nudge envelope
-//     (a no-op control message), the same race-closing step as a stop's
-//     nudge: either the holder finds the flag before it goes idle (its
+//  2. Otherwise it has set flag_count_queue before, and pushes a no-op
+//     control envelope: claim_or_nudge, the race-closing step a stop uses.
+//     Either the holder finds the flag before it goes idle (its
 //     try_mark_idle fails because of our envelope, so it loops back to the
 //     flag check) or our push found the mailbox idle and we hold the token
 //     and count ourselves.
@@ -30,7 +30,6 @@
 #include <ensemble/diagnostics.hpp>
 
 #include "runtime/core/syndicate_core.hpp"
-#include "runtime/task/task_host.hpp"
 
 namespace ensemble::detail {
 std::string demangle(const char* mangled);
@@ -38,11 +37,7 @@ std::string demangle(const char* mangled);
 
 namespace ensemble::runtime {
 
-namespace {
-
-// Token holder only: user messages queued, plus those held back behind a
-// coroutine handler. Control envelopes (wakes, nudges) are not messages.
-std::size_t count_waiting(ActorCell* a, const SideState* hs) noexcept {
+std::size_t SyndicateCore::count_waiting(ActorCell* a, const SideState* hs) noexcept {
   std::size_t n = 0;
   a->mailbox().for_each_queued([&](MailboxNode* node) {
     if (static_cast<Envelope*>(node)->control == 0) ++n;
@@ -54,29 +49,9 @@ std::size_t count_waiting(ActorCell* a, const SideState* hs) noexcept {
   return n;
 }
 
-// Token holder only: the name, from the type when the cell has one, else from
-// the object itself (actors started through a base-class pointer).
-std::string class_of(ActorCell* a) {
-  if (a->type() != nullptr) return detail::demangle(a->type()->type->name());
-  if (a->object() != nullptr) return a->object()->class_name();
-  return "ensemble::Actor";
-}
-
-}  // namespace
-
-void SyndicateCore::answer_queue_count(ActorCell* a, const SideState* hs) noexcept {
+void SyndicateCore::answer_depth(ActorCell* a, std::size_t depth) noexcept {
   try {
-    QueueProbe::Answer answer{count_waiting(a, hs), {}};
-    if (a->type() == nullptr) answer.actor_class = class_of(a);
-    queue_probe_.answer(a, std::move(answer));
-  } catch (...) {
-    // Out of memory while answering: the prober reports no count for `a`.
-  }
-}
-
-void SyndicateCore::answer_stopped(ActorCell* a) noexcept {
-  try {
-    queue_probe_.answer(a, QueueProbe::Answer{0, {}});
+    queue_probe_.answer(a, depth);
   } catch (...) {
     // Out of memory while answering: the prober reports no count for `a`.
   }
@@ -85,7 +60,7 @@ void SyndicateCore::answer_stopped(ActorCell* a) noexcept {
 RuntimeDiagnostics SyndicateCore::diagnostics(std::chrono::nanoseconds wait) {
   RuntimeDiagnostics d;
   d.syndicate_id = id_text_;
-  d.backend_type = "inprocess";
+  d.backend_type = backend_name;
   d.external_inbox_count = inboxes_.open_count();
   d.dead_letter_count = dead_letters_.count();
 
@@ -120,24 +95,23 @@ RuntimeDiagnostics SyndicateCore::diagnostics(std::chrono::nanoseconds wait) {
     out.child_count = family[i].child_count;
     out.stopped = a->has_flag(detail::flag_stop_requested | detail::flag_stopped);
     out.running = !out.stopped;
-    if (a->type() != nullptr) out.actor_class = class_of(a);
+    // start_actor refuses an object without a type, so every listed actor has one.
+    out.actor_class = detail::demangle(a->type()->type->name());
     if (a->has_flag(detail::flag_stopped)) {
       out.mailbox_depth = 0;  // its mail bounces
       continue;
     }
-    if (a->mailbox().try_acquire_idle()) {
-      count_holding_token(i);
-      continue;
-    }
-    out.scheduled = true;
-    // Allocate first: once the flag is up, nothing may throw before the push.
-    Envelope* e = new_envelope(Message{});
-    e->control = control_stop_nudge;
+    // The flag first, then the claim: a holder that keeps the token sees it
+    // (claim_or_nudge's envelope). If claim_or_nudge throws (no memory for
+    // the envelope), the flag merely makes the holder count once more, into
+    // a closed probe.
     a->set_flag(detail::flag_count_queue);
-    if (a->mailbox().push(e)) {
-      // The holder went idle before our push: the token is ours. Count
-      // ourselves unless a holder already took the flag (then it answers).
-      if ((a->clear_flag(detail::flag_count_queue) & detail::flag_count_queue) != 0) {
+    const Claim claim = claim_or_nudge(a);
+    out.scheduled = claim != Claim::idle;
+    if (claim != Claim::busy) {
+      // The token is ours. Count ourselves unless a holder already took the
+      // flag (then it answers).
+      if (a->take_flag(detail::flag_count_queue)) {
         count_holding_token(i);
         continue;
       }
@@ -148,10 +122,9 @@ RuntimeDiagnostics SyndicateCore::diagnostics(std::chrono::nanoseconds wait) {
 
   auto collect = [&] {
     std::erase_if(pending, [&](std::size_t i) {
-      std::optional<QueueProbe::Answer> got = queue_probe_.take(cell_at(i));
+      std::optional<std::size_t> got = queue_probe_.take(cell_at(i));
       if (!got) return false;
-      d.actors[i].mailbox_depth = got->depth;
-      if (!got->actor_class.empty()) d.actors[i].actor_class = std::move(got->actor_class);
+      d.actors[i].mailbox_depth = got;
       return true;
     });
   };
@@ -171,16 +144,11 @@ RuntimeDiagnostics SyndicateCore::diagnostics(std::chrono::nanoseconds wait) {
   // Out of time: take back the flags nobody took. A flag already cleared
   // means its holder is counting now and answers in moments (counting does
   // not block); wait for it, bounded in case answering failed for memory.
-  std::erase_if(pending, [&](std::size_t i) {
-    return (cell_at(i)->clear_flag(detail::flag_count_queue) & detail::flag_count_queue) != 0;
-  });
+  std::erase_if(pending, [&](std::size_t i) { return cell_at(i)->take_flag(detail::flag_count_queue); });
   const auto last_call = std::chrono::steady_clock::now() + std::chrono::seconds(1);
   while (!pending.empty() && std::chrono::steady_clock::now() < last_call) {
     seen = queue_probe_.wait_for_answer(seen, last_call);
     collect();
-  }
-  for (ActorDiagnostics& out : d.actors) {
-    if (out.actor_class.empty()) out.actor_class = "ensemble::Actor";
   }
   return d;
 }

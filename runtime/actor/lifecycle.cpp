@@ -125,20 +125,21 @@ bool SyndicateCore::request_stop(ActorCell* a, std::string reason, StopMode mode
   return true;
 }
 
-void SyndicateCore::nudge(ActorCell* a, bool run_here) {
-  // The caller holds a reference to `a` (an address) for the whole call.
+SyndicateCore::Claim SyndicateCore::claim_or_nudge(ActorCell* a) {
   // Take the token if the actor is idle. Otherwise its holder may be about to
-  // go idle without having seen the flag; a control envelope settles that race
-  // with the mailbox's own protocol: either the holder finds it (its
+  // go idle without having seen the caller's flag; a control envelope settles
+  // that race with the mailbox's own protocol: either the holder finds it (its
   // try_mark_idle fails) or our push finds the mailbox idle and we hold the
   // token.
-  bool ours = a->mailbox().try_acquire_idle();
-  if (!ours) {
-    Envelope* e = new_envelope(Message{});
-    e->control = control_stop_nudge;
-    ours = a->mailbox().push(e);
-  }
-  if (!ours) return;
+  if (a->mailbox().try_acquire_idle()) return Claim::idle;
+  Envelope* e = new_envelope(Message{});
+  e->control = control_stop_nudge;
+  return a->mailbox().push(e) ? Claim::pushed : Claim::busy;
+}
+
+void SyndicateCore::nudge(ActorCell* a, bool run_here) {
+  // The caller holds a reference to `a` (an address) for the whole call.
+  if (claim_or_nudge(a) == Claim::busy) return;
   // The stop may have finished between our claim and now (the token holder
   // saw the flag first): then we hold the token of a stopped actor, which the
   // registry no longer keeps alive. Take the reference that run_stopped drops.

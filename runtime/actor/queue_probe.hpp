@@ -11,7 +11,6 @@
 #include <cstdint>
 #include <mutex>
 #include <optional>
-#include <string>
 #include <unordered_map>
 
 namespace ensemble::runtime {
@@ -33,28 +32,24 @@ class QueueProbe {
     open_ = false;
     answers_.clear();
   }
-  struct Answer {
-    std::size_t depth = 0;
-    std::string actor_class;  // only when the cell's type does not name it
-  };
-  // Token holders: records the answer for `a` and wakes the prober.
-  void answer(const ActorCell* a, Answer answer) {
+  // Token holders: records `depth` for `a` and wakes the prober.
+  void answer(const ActorCell* a, std::size_t depth) {
     {
       std::lock_guard lock(mutex_);
       if (!open_) return;
-      answers_[a] = std::move(answer);
+      answers_[a] = depth;
       ++answer_count_;
     }
     answered_.notify_one();
   }
   // The prober: the answer for `a`, taken out, if it came.
-  std::optional<Answer> take(const ActorCell* a) {
+  std::optional<std::size_t> take(const ActorCell* a) {
     std::lock_guard lock(mutex_);
     auto at = answers_.find(a);
     if (at == answers_.end()) return std::nullopt;
-    Answer out = std::move(at->second);
+    std::size_t depth = at->second;
     answers_.erase(at);
-    return out;
+    return depth;
   }
   // The prober: waits until an answer newer than `seen` (a value returned
   // before) arrives or `deadline` passes; returns the new answer count. A
@@ -71,7 +66,7 @@ class QueueProbe {
   std::condition_variable answered_;
   bool open_ = false;                                           // [mutex_]
   std::uint64_t answer_count_ = 0;                              // [mutex_]
-  std::unordered_map<const ActorCell*, Answer> answers_;        // [mutex_]
+  std::unordered_map<const ActorCell*, std::size_t> answers_;   // [mutex_]
 };
 
 }  // namespace ensemble::runtime

@@ -144,7 +144,7 @@ std::uint8_t SyndicateCore::add_executor(std::unique_ptr<Executor> executor) {
 SystemStatus SyndicateCore::status() const {
   SystemStatus s;
   s.name = name_;
-  s.backend = "inprocess";
+  s.backend = backend_name;
   s.uptime = std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now() - started_at_);
   s.workers = executors_.pool().thread_count();
   s.actor_count = registry_.size();

@@ -151,20 +151,21 @@ class SyndicateCore {
   // Token holder: if diagnostics() asked `a` for its queue count (and no one
   // else took the request yet), counts and answers. `hs` may be null.
   void answer_count_request(ActorCell* a, const SideState* hs) noexcept {
-    if ((a->clear_flag(detail::flag_count_queue) & detail::flag_count_queue) != 0) {
-      answer_queue_count(a, hs);
-    }
+    if (a->take_flag(detail::flag_count_queue)) answer_depth(a, count_waiting(a, hs));
   }
-  void answer_queue_count(ActorCell* a, const SideState* hs) noexcept;
   // The same for a stopped actor: 0, its mail bounces.
   void answer_count_request_stopped(ActorCell* a) noexcept {
     // The load first: the stop path pays a read, not a read-modify-write.
-    if (a->has_flag(detail::flag_count_queue) &&
-        (a->clear_flag(detail::flag_count_queue) & detail::flag_count_queue) != 0) {
-      answer_stopped(a);
+    if (a->has_flag(detail::flag_count_queue) && a->take_flag(detail::flag_count_queue)) {
+      answer_depth(a, 0);
     }
   }
-  void answer_stopped(ActorCell* a) noexcept;
+  // Token holder only: user messages queued, plus those held back behind a
+  // coroutine handler. Control envelopes (wakes, nudges) are not messages.
+  static std::size_t count_waiting(ActorCell* a, const SideState* hs) noexcept;
+  void answer_depth(ActorCell* a, std::size_t depth) noexcept;
+  // The backend's one name, in status() and diagnostics().
+  static constexpr const char* backend_name = "inprocess";
   std::vector<std::shared_ptr<const DeadLetter>> dead_letters() const { return dead_letters_.snapshot(); }
   WorkStealingPool& pool() noexcept { return executors_.pool(); }
   TimerService& timers() noexcept { return timers_; }
@@ -193,6 +194,12 @@ class SyndicateCore {
   // Makes sure the token holder sees a stop request; runs or schedules the actor
   // if the caller ends up holding the token.
   void nudge(ActorCell* a, bool run_here);
+  // The race-closing step of nudge() and diagnostics(): claims the token of
+  // an idle actor, or pushes a no-op control envelope so that a holder about
+  // to go idle loops back to its flag check instead. `busy`: someone else
+  // holds the token and will see a flag set before the call.
+  enum class Claim { idle, pushed, busy };
+  Claim claim_or_nudge(ActorCell* a);
   // actor/lifecycle.cpp
   RunOutcome begin_stop(ActorCell* a);
   RunOutcome finish_stop(ActorCell* a);

@@ -66,6 +66,8 @@ class Cell {
     // release: publishes the clearer's writes to the next thread that sets it.
     return flags_.fetch_and(~f, std::memory_order_release);
   }
+  // Clears `f`; true for exactly one of the threads that race to take it.
+  bool take_flag(std::uint32_t f) noexcept { return (clear_flag(f) & f) != 0; }
 
  protected:
   Cell(CellKind kind, runtime::SyndicateCore* core, std::uint64_t id) noexcept
