@@ -75,12 +75,12 @@ bool AskOperation::suspend_task(detail::PromiseBase& p, std::coroutine_handle<> 
   try {
     send(&n);
   } catch (...) {
-    n.stop_ = detail::StopKind::none;  // the error is thrown at the co_await instead
+    n.sched().stop_ = detail::StopKind::none;  // the error is thrown at the co_await instead
     throw;
   }
   // Undeliverable is known synchronously and wakes nobody: go on at once.
   if (slot_->failed_to_deliver()) {
-    n.stop_ = detail::StopKind::none;
+    n.sched().stop_ = detail::StopKind::none;
     return false;
   }
   return true;

@@ -27,8 +27,8 @@ std::atomic<std::uint64_t> task_ids{0};
 // The strand that owns n, if this thread holds its token; null otherwise.
 TaskStrand* owning_strand(TaskNode& n) {
   ActorCell* me = current_actor();
-  if (me == nullptr || me != n.host_.cell()) return nullptr;
-  return n.strand_;
+  if (me == nullptr || me != n.sched().host_) return nullptr;
+  return n.sched().strand_;
 }
 
 TaskStrand& strand_here(const char* operation) {
@@ -42,7 +42,7 @@ TaskStrand& strand_here(const char* operation) {
 }
 
 void post(TaskNode& n, WakeKind kind, std::exception_ptr error = nullptr) {
-  auto* host = static_cast<ActorCell*>(n.host_.cell());
+  auto* host = static_cast<ActorCell*>(n.sched().host_);
   runtime::SyndicateCore::post_wake(host, StrandWake{NodeRef(&n), 0, kind, std::move(error)});
 }
 
@@ -60,10 +60,10 @@ struct JoinWaker final : SettleListener {
 struct WakeAction final : TaskNode {
   NodeRef target;
   std::uint64_t seq = 0;
-  WakeAction() noexcept { action_ = true; }
+  WakeAction() noexcept { sched().action_ = true; }
   void run_action() override {
     TaskNode& t = *target;
-    if (t.status_ != task::Status::finished && t.wait_seq_ == seq && t.strand_ != nullptr) t.strand_->enqueue(t);
+    if (t.status_ != task::Status::finished && t.sched().wait_seq_ == seq && t.sched().strand_ != nullptr) t.sched().strand_->enqueue(t);
   }
 };
 
@@ -71,9 +71,9 @@ struct WakeAction final : TaskNode {
 struct AbortAction final : TaskNode {
   NodeRef target;
   std::exception_ptr error;
-  AbortAction() noexcept { action_ = true; }
+  AbortAction() noexcept { sched().action_ = true; }
   void run_action() override {
-    if (target->strand_ != nullptr) target->strand_->conclude_abort(*target, error);
+    if (target->sched().strand_ != nullptr) target->sched().strand_->conclude_abort(*target, error);
   }
 };
 }  // namespace
@@ -89,10 +89,19 @@ TaskNode::~TaskNode() {
   }
   if (root_) root_.destroy();  // a fork that never ran
   delete[] name_;
+  if (Cell* host = sched().host_; host != nullptr) host->release();
+}
+
+// A pooled block is 192 bytes (runtime/memory/frame_pool.cpp): a node that
+// holds a 64-bit value must fit one.
+static_assert(sizeof(ValueNode<std::int64_t>) <= 192, "a ValueNode<int64> must fit a 192-byte pool block");
+
+bool task_parallel_started(const TaskNode& n) noexcept {
+  return n.sched().start_claimed();
 }
 
 TaskNode& PromiseBase::running_node(const char* operation) const {
-  if (node_ == nullptr || node_->strand_ == nullptr) {
+  if (node_ == nullptr || node_->sched().strand_ == nullptr) {
     task_error(std::string(operation) +
                " works only inside a task that ensemble runs (task::run, task::spawn, a fork, or an "
                "actor's process())");
@@ -125,11 +134,9 @@ void task_activate(TaskNode& n) {
   TaskStrand& s = strand_here("task::fork");
   if (n.parallel_) {
     // Any strand that joins a lazy parallel fork may start it: one wins.
-    // acq_rel: the winner's later writes (host_) are ordered after the claim;
-    // a loser sees the claim and leaves the fork alone.
-    if (n.start_claimed_.exchange(true, std::memory_order_acq_rel)) return;
+    if (!n.sched().claim_start()) return;
     ActorAddress host = s.core()->create_task_host();
-    n.host_ = host;  // published to the new strand by the wake's mailbox hand-off
+    n.sched().set_host(host);  // published to the new strand by the wake's mailbox hand-off
     post(n, WakeKind::activate);
     return;
   }
@@ -143,7 +150,7 @@ void task_activate_from(PromiseBase& p, TaskNode& n) {
     task_activate(n);
     return;
   }
-  me.strand_->activate(n);
+  me.sched().strand_->activate(n);
 }
 
 void task_spawn(NodeRef n) {
@@ -152,8 +159,8 @@ void task_spawn(NodeRef n) {
 }
 
 void task_resume(TaskNode& n) {
-  if (n.is_action()) return;
-  if (!n.host_) {
+  if (n.sched().action_) return;
+  if (!n.sched().host_) {
     // Never started: resuming it starts it.
     strand_here("task::resume").activate(n);
     return;
@@ -167,7 +174,7 @@ void task_resume(TaskNode& n) {
 
 void task_abort(TaskNode& n, std::exception_ptr error) noexcept {
   if (!error) error = std::make_exception_ptr(SyndicateError("task aborted"));
-  if (!n.host_) {
+  if (!n.sched().host_) {
     // Never started: it fails without running.
     if (n.status_ == task::Status::idle && n.root_) finish_unstarted(n, false, std::move(error));
     return;
@@ -180,7 +187,7 @@ void task_abort(TaskNode& n, std::exception_ptr error) noexcept {
 }
 
 void task_exit(TaskNode& n, void (*store)(TaskNode&, void*), void* value) noexcept {
-  if (!n.host_) {
+  if (!n.sched().host_) {
     if (n.status_ == task::Status::idle) {
       destroy_frames(n);
       if (store != nullptr) store(n, value);
@@ -199,22 +206,22 @@ void task_exit(TaskNode& n, void (*store)(TaskNode&, void*), void* value) noexce
 
 bool task_suspend_here(PromiseBase& p, std::coroutine_handle<> h) {
   TaskNode& n = p.running_node("task::suspend");
-  n.stop_ = StopKind::suspended;
+  n.sched().stop_ = StopKind::suspended;
   n.resume_at_ = h;
   return true;
 }
 
 bool task_join_parallel(PromiseBase& p, std::coroutine_handle<> h, TaskNode& fork) {
   TaskNode& me = p.running_node("task::join/task::wait");
-  if (!fork.parallel_ && node_started(fork) && fork.strand_ != me.strand_) {
+  if (!fork.parallel_ && node_started(fork) && fork.sched().strand_ != me.sched().strand_) {
     task_error("task::wait on a fork that runs on another strand: fork it with {.parallel = true} to "
                "wait for it from elsewhere");
   }
   auto* w = new JoinWaker();
   w->waker = runtime::waker_for(me);
-  me.stop_ = StopKind::suspended;
+  me.sched().stop_ = StopKind::suspended;
   me.resume_at_ = h;
-  me.waiting_for_ = &fork;  // the awaiter's reference keeps it alive while it waits
+  me.sched().waiting_for_ = &fork;  // the awaiter's reference keeps it alive while it waits
   // Push w on the fork's listener stack unless it is already settled.
   // acquire: if we read the marker, the fork's result is visible to us.
   SettleListener* head = fork.listeners_.load(std::memory_order_acquire);
@@ -231,15 +238,15 @@ bool task_join_parallel(PromiseBase& p, std::coroutine_handle<> h, TaskNode& for
 }
 
 void task_join_parallel_done(PromiseBase& p, TaskNode&) noexcept {
-  if (p.node_ != nullptr) p.node_->waiting_for_ = nullptr;
+  if (p.node_ != nullptr) p.node_->sched().waiting_for_ = nullptr;
 }
 
 bool task_emit(PromiseBase& from, std::coroutine_handle<> h, Payload&& message) {
   TaskNode* n = &from.running_node("task::send");
-  if (n->concluding_) {
+  if (n->sched().concluding_) {
     // Sent while being aborted: the reference's conclude() drops the message
     // and queues the task to go on later.
-    n->stop_ = StopKind::yielded;
+    n->sched().stop_ = StopKind::yielded;
     n->resume_at_ = h;
     return true;
   }
@@ -252,7 +259,7 @@ bool task_emit(PromiseBase& from, std::coroutine_handle<> h, Payload&& message) 
         return false;
       }
     }
-    TaskGroup* g = n->group_;
+    TaskGroup* g = n->sched().group_;
     if (g == nullptr || g->kind == TaskGroup::Kind::main) return false;  // dropped at the root
     if (g->kind == TaskGroup::Kind::loop) {
       g->loop_next(g->loop_context, std::move(message), *g);
@@ -266,11 +273,11 @@ bool task_emit(PromiseBase& from, std::coroutine_handle<> h, Payload&& message) 
 bool join_begin(PromiseBase& p, std::coroutine_handle<> h, const NodeRef* forks, std::size_t count,
                 TaskGroup*& g, void* storage) {
   TaskNode& me = p.running_node("task::join/task::group");
-  TaskStrand& s = *me.strand_;
+  TaskStrand& s = *me.sched().strand_;
   for (std::size_t i = 0; i < count; ++i) {
     TaskNode& f = *forks[i];
     if (f.parallel_) task_error("task::group of a parallel fork: join it on its own (fork.join())");
-    if (node_started(f) && f.strand_ != &s) {
+    if (node_started(f) && f.sched().strand_ != &s) {
       task_error("task::join/group of a fork that runs on another strand: fork it with "
                  "{.parallel = true} to join it from elsewhere");
     }
@@ -293,9 +300,9 @@ bool join_begin(PromiseBase& p, std::coroutine_handle<> h, const NodeRef* forks,
     s.abort_members(*g, failure);
     return false;
   }
-  me.joining_ = g;
+  me.sched().joining_ = g;
   if (s.step_join(me)) return false;  // done without waiting
-  me.stop_ = StopKind::suspended;
+  me.sched().stop_ = StopKind::suspended;
   me.resume_at_ = h;
   return true;
 }
@@ -316,7 +323,7 @@ void join_close(TaskGroup* g, bool abandoned) noexcept {
 
 TaskGroup* loop_open(PromiseBase& driver, LoopNext next, void* context) {
   TaskNode& me = driver.running_node("task::loop");
-  TaskGroup* g = me.strand_->open_group(driver, TaskGroup::Kind::loop);
+  TaskGroup* g = me.sched().strand_->open_group(driver, TaskGroup::Kind::loop);
   g->loop_next = next;
   g->loop_context = context;
   return g;
@@ -358,8 +365,8 @@ SleepTicket* sleep_begin(PromiseBase& p, std::coroutine_handle<> h, std::chrono:
   TaskNode& n = p.running_node("task::sleep");
   auto* t = new SleepTicket();
   t->waker = runtime::waker_for(n);
-  t->core = n.strand_->core();
-  n.stop_ = StopKind::suspended;
+  t->core = n.sched().strand_->core();
+  n.sched().stop_ = StopKind::suspended;
   n.resume_at_ = h;
   if (d < std::chrono::nanoseconds::zero()) d = std::chrono::nanoseconds::zero();
   if (!t->core->timers().schedule(t, d)) t->release();  // shutting down: the teardown ends the task
@@ -376,15 +383,15 @@ bool wait_value_begin(PromiseBase& p, std::coroutine_handle<> h) {
   TaskNode& n = p.running_node("task::wait");
   auto* w = new WakeAction();
   w->target = NodeRef(&n);
-  w->seq = n.wait_seq_;
-  n.stop_ = StopKind::suspended;
+  w->seq = n.sched().wait_seq_;
+  n.sched().stop_ = StopKind::suspended;
   n.resume_at_ = h;
-  n.strand_->queue_action(w);
+  n.sched().strand_->queue_action(w);
   return true;
 }
 
 void queue_abort(TaskNode& target, std::exception_ptr error) {
-  TaskStrand* s = target.strand_;
+  TaskStrand* s = target.sched().strand_;
   if (s == nullptr) return;
   auto* a = new AbortAction();
   a->target = NodeRef(&target);

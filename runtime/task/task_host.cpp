@@ -48,7 +48,7 @@ void TaskWaker::fire() noexcept {
   SyndicateCore::post_wake(cell, StrandWake{std::move(node), seq, WakeKind::resume_waiting, nullptr});
 }
 
-TaskWaker waker_for(detail::TaskNode& n) { return TaskWaker{n.host_, detail::NodeRef(&n), n.wait_seq_}; }
+TaskWaker waker_for(detail::TaskNode& n) { return TaskWaker{n.sched().host(), detail::NodeRef(&n), n.sched().wait_seq_}; }
 
 ActorAddress SyndicateCore::create_task_host() {
   // Its strand is made by its token holder when the first wake arrives
@@ -108,13 +108,13 @@ void SyndicateCore::apply_wake(ActorCell* a, Envelope* env) {
       resume_waiting(s, n, w.seq);
       break;
     case WakeKind::resume:
-      if (n.strand_ == &s && n.status_ != task::Status::finished) s.enqueue(n);
+      if (n.sched().strand_ == &s && n.status_ != task::Status::finished) s.enqueue(n);
       break;
     case WakeKind::activate:
       s.activate(n);
       break;
     case WakeKind::abort:
-      if (n.strand_ == &s) s.conclude_abort(n, w.error);
+      if (n.sched().strand_ == &s) s.conclude_abort(n, w.error);
       break;
   }
   if (s.is_tree() && s.finished()) request_stop(a, "task tree finished", StopMode::silent);
@@ -122,7 +122,7 @@ void SyndicateCore::apply_wake(ActorCell* a, Envelope* env) {
 
 void SyndicateCore::resume_waiting(detail::TaskStrand& s, detail::TaskNode& n, std::uint64_t seq) {
   // Only if it still waits where it waited when the wake was issued.
-  if (n.strand_ == &s && n.status_ != task::Status::finished && n.wait_seq_ == seq && n.in_idle_) {
+  if (n.sched().strand_ == &s && n.status_ != task::Status::finished && n.sched().wait_seq_ == seq && n.sched().in_idle_) {
     s.enqueue(n);
   }
 }
@@ -167,7 +167,7 @@ void run_tree(Syndicate& syn, TaskNode& n, bool wait) {
   }
   if (n.status_ == task::Status::finished) return;  // an empty task
   if (node_started(n)) task_error("task::run: this fork was started already; join it from its strand");
-  if (n.parallel_ && n.start_claimed_.exchange(true, std::memory_order_acq_rel)) {  // acq_rel: see task_activate
+  if (n.parallel_ && !n.sched().claim_start()) {
     task_error("task::run: this fork was started already; join it from its strand");
   }
   ActorAddress host = core.create_task_host();
@@ -178,7 +178,7 @@ void run_tree(Syndicate& syn, TaskNode& n, bool wait) {
     waiter->next_listener = n.listeners_.load(std::memory_order_relaxed);
     n.listeners_.store(waiter, std::memory_order_relaxed);
   }
-  n.host_ = host;
+  n.sched().set_host(host);
   runtime::SyndicateCore::post_wake(static_cast<runtime::ActorCell*>(host.cell()),
                  runtime::StrandWake{NodeRef(&n), 0, runtime::WakeKind::activate, nullptr});
   if (waiter != nullptr) {

@@ -27,14 +27,14 @@ void NodeQueue::push_back(detail::TaskNode* n) {
   if (size_ == cap_) grow();
   buf_[(head_ + size_) & (cap_ - 1)] = n;
   ++size_;
-  ++n->queued_;
+  ++n->sched().queued_;
 }
 
 detail::TaskNode* NodeQueue::pop_front() noexcept {
   detail::TaskNode* n = buf_[head_];
   head_ = (head_ + 1) & (cap_ - 1);
   --size_;
-  --n->queued_;
+  --n->sched().queued_;
   return n;
 }
 
@@ -42,7 +42,7 @@ bool NodeQueue::remove(detail::TaskNode* n) noexcept {
   // A node queued once may be looked for from both ends at the same time, so
   // joining forks in any order costs the distance to the nearer end; with
   // repeats, the first entry is the one to take, so only the front scan runs.
-  const bool unique = n->queued_ == 1;
+  const bool unique = n->sched().queued_ == 1;
   std::size_t found = size_;
   for (std::size_t i = 0, j = size_; i < j; ++i) {
     if (at(i) == n) {
@@ -64,7 +64,7 @@ bool NodeQueue::remove(detail::TaskNode* n) noexcept {
     for (std::size_t k = found; k + 1 < size_; ++k) buf_[(head_ + k) & (cap_ - 1)] = at(k + 1);
   }
   --size_;
-  --n->queued_;
+  --n->sched().queued_;
   return true;
 }
 
@@ -101,9 +101,9 @@ void destroy_frames(TaskNode& n) noexcept {
   auto root = std::exchange(n.root_, {});
   n.resume_at_ = {};
   n.root_promise_ = nullptr;
-  const bool was_running = std::exchange(n.running_, true);
+  const bool was_running = std::exchange(n.sched().running_, true);
   root.destroy();
-  n.running_ = was_running;
+  n.sched().running_ = was_running;
 }
 
 void finish_unstarted(TaskNode& n, bool ok, std::exception_ptr error) noexcept {
@@ -127,12 +127,12 @@ TaskStrand::~TaskStrand() {
 // --- lists ---------------------------------------------------------------
 
 void TaskStrand::idle_add(TaskGroup& g, TaskNode& n) noexcept {
-  if (n.in_idle_) return;
-  n.in_idle_ = true;
-  n.idle_prev_ = g.idle_tail;
-  n.idle_next_ = nullptr;
+  if (n.sched().in_idle_) return;
+  n.sched().in_idle_ = true;
+  n.sched().idle_prev_ = g.idle_tail;
+  n.sched().idle_next_ = nullptr;
   if (g.idle_tail != nullptr) {
-    g.idle_tail->idle_next_ = &n;
+    g.idle_tail->sched().idle_next_ = &n;
   } else {
     g.idle_head = &n;
   }
@@ -141,41 +141,41 @@ void TaskStrand::idle_add(TaskGroup& g, TaskNode& n) noexcept {
 }
 
 void TaskStrand::idle_erase(TaskGroup& g, TaskNode& n) noexcept {
-  if (!n.in_idle_) return;
-  n.in_idle_ = false;
-  if (n.idle_prev_ != nullptr) {
-    n.idle_prev_->idle_next_ = n.idle_next_;
+  if (!n.sched().in_idle_) return;
+  n.sched().in_idle_ = false;
+  if (n.sched().idle_prev_ != nullptr) {
+    n.sched().idle_prev_->sched().idle_next_ = n.sched().idle_next_;
   } else {
-    g.idle_head = n.idle_next_;
+    g.idle_head = n.sched().idle_next_;
   }
-  if (n.idle_next_ != nullptr) {
-    n.idle_next_->idle_prev_ = n.idle_prev_;
+  if (n.sched().idle_next_ != nullptr) {
+    n.sched().idle_next_->sched().idle_prev_ = n.sched().idle_prev_;
   } else {
-    g.idle_tail = n.idle_prev_;
+    g.idle_tail = n.sched().idle_prev_;
   }
-  n.idle_prev_ = n.idle_next_ = nullptr;
+  n.sched().idle_prev_ = n.sched().idle_next_ = nullptr;
   --g.idle_count;
 }
 
 void TaskStrand::hold(TaskNode& n) noexcept {
-  if (n.held_) return;
-  n.held_ = true;
+  if (n.sched().held_) return;
+  n.sched().held_ = true;
   n.retain();
 }
 
 void TaskStrand::maybe_drop(TaskNode& n) noexcept {
-  if (!n.held_ || n.status_ != task::Status::finished || n.queued_ != 0) return;
-  if (n.live_prev_ != nullptr || live_head_ == &n) return;
-  n.held_ = false;
+  if (!n.sched().held_ || n.status_ != task::Status::finished || n.sched().queued_ != 0) return;
+  if (n.sched().live_prev_ != nullptr || live_head_ == &n) return;
+  n.sched().held_ = false;
   n.release();  // may free n
 }
 
 void TaskStrand::live_add(TaskNode& n) noexcept {
   hold(n);
-  n.live_prev_ = live_tail_;
-  n.live_next_ = nullptr;
+  n.sched().live_prev_ = live_tail_;
+  n.sched().live_next_ = nullptr;
   if (live_tail_ != nullptr) {
-    live_tail_->live_next_ = &n;
+    live_tail_->sched().live_next_ = &n;
   } else {
     live_head_ = &n;
   }
@@ -184,17 +184,17 @@ void TaskStrand::live_add(TaskNode& n) noexcept {
 }
 
 void TaskStrand::live_erase(TaskNode& n) noexcept {
-  if (n.live_prev_ != nullptr) {
-    n.live_prev_->live_next_ = n.live_next_;
+  if (n.sched().live_prev_ != nullptr) {
+    n.sched().live_prev_->sched().live_next_ = n.sched().live_next_;
   } else {
-    live_head_ = n.live_next_;
+    live_head_ = n.sched().live_next_;
   }
-  if (n.live_next_ != nullptr) {
-    n.live_next_->live_prev_ = n.live_prev_;
+  if (n.sched().live_next_ != nullptr) {
+    n.sched().live_next_->sched().live_prev_ = n.sched().live_prev_;
   } else {
-    live_tail_ = n.live_prev_;
+    live_tail_ = n.sched().live_prev_;
   }
-  n.live_prev_ = n.live_next_ = nullptr;
+  n.sched().live_prev_ = n.sched().live_next_ = nullptr;
   --live_count_;
 }
 
@@ -208,15 +208,15 @@ void TaskStrand::activate(TaskNode& n) {
 
 void TaskStrand::adopt(TaskNode& n, TaskGroup& g) noexcept {
   n.status_ = task::Status::active;
-  n.strand_ = this;
-  if (!n.host_) n.host_ = host_->address();  // a tree root or parallel fork came with it set
-  n.group_ = &g;
+  n.sched().strand_ = this;
+  if (n.sched().host_ == nullptr) n.sched().set_host(host_->address());  // a tree root or parallel fork came with it set
+  n.sched().group_ = &g;
   live_add(n);
 }
 
 void TaskStrand::enqueue(TaskNode& n) {
-  TaskGroup* g = n.group_ != nullptr ? n.group_ : &main_;
-  n.group_ = g;
+  TaskGroup* g = n.sched().group_ != nullptr ? n.sched().group_ : &main_;
+  n.sched().group_ = g;
   hold(n);
   g->active.push_back(&n);
   idle_erase(*g, n);
@@ -229,10 +229,10 @@ void TaskStrand::wake_drivers(TaskGroup* g) {
   // group's active queue. Stop at the first driver that is not idle.
   while (g->kind != TaskGroup::Kind::main) {
     TaskNode* d = g->driver;
-    TaskGroup* parent = d->group_;
+    TaskGroup* parent = d->sched().group_;
     // A driver being aborted is running (its catch blocks): queueing it too
     // would leave an entry that resumes it later at some other suspension point.
-    if (parent == nullptr || !d->in_idle_ || d->running_) break;
+    if (parent == nullptr || !d->sched().in_idle_ || d->sched().running_) break;
     idle_erase(*parent, *d);
     hold(*d);
     parent->active.push_back(d);
@@ -247,9 +247,9 @@ void TaskStrand::enqueue_member(TaskNode& n, TaskGroup& g) {
 
 void TaskStrand::queue_action(TaskNode* action) {
   action->status_ = task::Status::active;
-  action->strand_ = this;
-  action->group_ = &main_;
-  action->held_ = true;  // adopts the caller's reference
+  action->sched().strand_ = this;
+  action->sched().group_ = &main_;
+  action->sched().held_ = true;  // adopts the caller's reference
   main_.active.push_back(action);
   drain();
 }
@@ -276,8 +276,8 @@ void TaskStrand::drain() {
 void TaskStrand::step(TaskGroup& g) {
   while (!g.active.empty()) {
     TaskNode* t = g.active.front();
-    if (t->group_ == &g) idle_erase(g, *t);
-    const bool failed = t->status_ != task::Status::finished && !t->running_ && !drive(*t);
+    if (t->sched().group_ == &g) idle_erase(g, *t);
+    const bool failed = t->status_ != task::Status::finished && !t->sched().running_ && !drive(*t);
     // MAIN swallows failures (the fork keeps its result); a joined group
     // rethrows them to its driver.
     if (failed && g.kind != TaskGroup::Kind::main) {
@@ -296,35 +296,35 @@ void TaskStrand::step(TaskGroup& g) {
 }
 
 void TaskStrand::resume_node(TaskNode& n, bool concluding) {
-  ++n.wait_seq_;  // wake-ups issued for the previous suspension are stale now
-  n.stop_ = StopKind::none;
-  n.running_ = true;
-  n.concluding_ = concluding;
+  ++n.sched().wait_seq_;  // wake-ups issued for the previous suspension are stale now
+  n.sched().stop_ = StopKind::none;
+  n.sched().running_ = true;
+  n.sched().concluding_ = concluding;
   n.resume_at_.resume();
-  n.running_ = false;
-  n.concluding_ = false;
+  n.sched().running_ = false;
+  n.sched().concluding_ = false;
 }
 
 bool TaskStrand::drive(TaskNode& n) {
-  if (n.is_action()) {
+  if (n.sched().action_) {
     n.status_ = task::Status::finished;
     n.run_action();
     return true;
   }
-  if (n.waiting_for_ != nullptr && !node_finished(*n.waiting_for_)) {
+  if (n.sched().waiting_for_ != nullptr && !node_finished(*n.sched().waiting_for_)) {
     // Resumed before what it waits for settled (a resume() from anyone is
     // legal): it waits on, as the reference's join loop would.
-    idle_add(*n.group_, n);
+    idle_add(*n.sched().group_, n);
     return true;
   }
-  if (n.joining_ != nullptr) {
+  if (n.sched().joining_ != nullptr) {
     // Its join's group is stepped on its behalf (the reference's group loop:
     // step, then suspend while members remain); it goes on once it is empty.
-    n.running_ = true;
+    n.sched().running_ = true;
     bool over = step_join(n);
-    n.running_ = false;
+    n.sched().running_ = false;
     if (!over) {
-      idle_add(*n.group_, n);
+      idle_add(*n.sched().group_, n);
       return true;
     }
   }
@@ -335,7 +335,7 @@ bool TaskStrand::drive(TaskNode& n) {
   }
   // Suspended (or stopped by an awaitable that is not ensemble's: treated
   // the same, so the strand never spins on it).
-  idle_add(*n.group_, n);
+  idle_add(*n.sched().group_, n);
   return true;
 }
 
@@ -354,8 +354,8 @@ void TaskStrand::finish_from_root(TaskNode& n) noexcept {
 
 void TaskStrand::settle(TaskNode& n) noexcept {
   n.status_ = task::Status::finished;
-  if (n.in_idle_ && n.group_ != nullptr) idle_erase(*n.group_, n);
-  if (n.live_prev_ != nullptr || live_head_ == &n) live_erase(n);
+  if (n.sched().in_idle_ && n.sched().group_ != nullptr) idle_erase(*n.sched().group_, n);
+  if (n.sched().live_prev_ != nullptr || live_head_ == &n) live_erase(n);
   fire_listeners(n);
   maybe_drop(n);  // the strand's reference goes once no queue entry is left
 }
@@ -366,40 +366,40 @@ void TaskStrand::after_conclude(TaskNode& n) {
   if (n.status_ == task::Status::finished) {
     // A member that finished outside its group's step: let a waiting driver
     // see its group empty.
-    TaskGroup* g = n.group_;
+    TaskGroup* g = n.sched().group_;
     if (g != nullptr && g->kind != TaskGroup::Kind::main && !g->closing && g->active.empty() &&
-        g->idle_count == 0 && (g->kind == TaskGroup::Kind::loop || g->driver->joining_ == g)) {
+        g->idle_count == 0 && (g->kind == TaskGroup::Kind::loop || g->driver->sched().joining_ == g)) {
       wake_drivers(g);
       drain();
     }
     return;
   }
-  if (n.stop_ == StopKind::yielded) {
+  if (n.sched().stop_ == StopKind::yielded) {
     enqueue(n);  // it sent a message while being aborted: it goes on later
   } else {
-    idle_add(*n.group_, n);
+    idle_add(*n.sched().group_, n);
   }
 }
 
 void TaskStrand::conclude_abort(TaskNode& n, std::exception_ptr error) {
-  if (n.status_ == task::Status::finished || n.running_) return;  // the reference swallows both
+  if (n.status_ == task::Status::finished || n.sched().running_) return;  // the reference swallows both
   if (n.status_ == task::Status::idle) {
     // Never started: none of its body runs.
     abandon(n, std::move(error));
     return;
   }
-  if (n.joining_ != nullptr) {
+  if (n.sched().joining_ != nullptr) {
     // Aborted while joining: the group's members are aborted first, then the
     // error is thrown at the join (the reference's group() catch block).
     // Meanwhile the joiner counts as running, so a drain that those aborts
     // start does not drive it (or abort it) behind our back.
-    TaskGroup* g = std::exchange(n.joining_, nullptr);
-    n.running_ = true;
+    TaskGroup* g = std::exchange(n.sched().joining_, nullptr);
+    n.sched().running_ = true;
     abort_members(*g, error);
-    n.running_ = false;
+    n.sched().running_ = false;
     if (n.status_ == task::Status::finished || !n.root_) return;
   }
-  n.waiting_for_ = nullptr;
+  n.sched().waiting_for_ = nullptr;
   n.inject_ = std::move(error);
   resume_node(n, true);
   n.inject_ = nullptr;  // not taken: the awaiter that resumed ignores aborts
@@ -408,8 +408,8 @@ void TaskStrand::conclude_abort(TaskNode& n, std::exception_ptr error) {
 }
 
 void TaskStrand::conclude_exit(TaskNode& n, void (*store)(TaskNode&, void*), void* value) {
-  if (n.status_ == task::Status::finished || n.running_) return;
-  n.waiting_for_ = nullptr;
+  if (n.status_ == task::Status::finished || n.sched().running_) return;
+  n.sched().waiting_for_ = nullptr;
   destroy_frames(n);  // unwinds running only destructors: C++'s finally
   if (store != nullptr) store(n, value);
   if (n.status_ == task::Status::idle) {
@@ -424,8 +424,8 @@ void TaskStrand::conclude_exit(TaskNode& n, void (*store)(TaskNode&, void*), voi
 
 void TaskStrand::abandon(TaskNode& n, std::exception_ptr why) noexcept {
   if (n.status_ == task::Status::finished) return;
-  n.waiting_for_ = nullptr;
-  n.joining_ = nullptr;
+  n.sched().waiting_for_ = nullptr;
+  n.sched().joining_ = nullptr;
   if (n.status_ == task::Status::idle) {
     finish_unstarted(n, false, std::move(why));
     return;
@@ -449,10 +449,10 @@ TaskGroup* TaskStrand::open_group(PromiseBase& driver_frame, TaskGroup::Kind kin
 }
 
 void TaskStrand::move_into(TaskNode& fork, TaskGroup& g) {
-  TaskGroup* from = fork.group_ != nullptr ? fork.group_ : &main_;
+  TaskGroup* from = fork.sched().group_ != nullptr ? fork.sched().group_ : &main_;
   if (from == &g) return;
-  fork.group_ = &g;
-  if (fork.in_idle_) {
+  fork.sched().group_ = &g;
+  if (fork.sched().in_idle_) {
     idle_erase(*from, fork);
     idle_add(g, fork);
   } else if (from->active.remove(&fork)) {
@@ -464,11 +464,11 @@ void TaskStrand::abort_members(TaskGroup& g, std::exception_ptr error) {
   std::vector<NodeRef> active;
   for (std::size_t i = 0; i < g.active.size(); ++i) active.emplace_back(g.active.at(i));
   std::vector<NodeRef> idle;
-  for (TaskNode* n = g.idle_head; n != nullptr; n = n->idle_next_) idle.emplace_back(n);
+  for (TaskNode* n = g.idle_head; n != nullptr; n = n->sched().idle_next_) idle.emplace_back(n);
   for (auto& n : active) conclude_abort(*n, error);
   for (auto& n : idle) {
     conclude_abort(*n, error);
-    if (n->status_ != task::Status::finished && n->group_ == &g) enqueue(*n);
+    if (n->status_ != task::Status::finished && n->sched().group_ == &g) enqueue(*n);
   }
 }
 
@@ -477,9 +477,9 @@ void TaskStrand::exit_members(TaskGroup& g) noexcept {
   try {
     std::vector<NodeRef> members;
     for (std::size_t i = 0; i < g.active.size(); ++i) members.emplace_back(g.active.at(i));
-    for (TaskNode* n = g.idle_head; n != nullptr; n = n->idle_next_) members.emplace_back(n);
+    for (TaskNode* n = g.idle_head; n != nullptr; n = n->sched().idle_next_) members.emplace_back(n);
     for (auto& n : members) {
-      if (n->status_ != task::Status::finished && !n->running_) conclude_exit(*n, nullptr, nullptr);
+      if (n->status_ != task::Status::finished && !n->sched().running_) conclude_exit(*n, nullptr, nullptr);
     }
   } catch (...) {
     // Out of memory for the list: the members stay dormant (a teardown ends them).
@@ -488,7 +488,7 @@ void TaskStrand::exit_members(TaskGroup& g) noexcept {
 
 void TaskStrand::close_group(TaskGroup* g) noexcept {
   if (g == nullptr) return;
-  if (g->driver != nullptr && g->driver->joining_ == g) g->driver->joining_ = nullptr;
+  if (g->driver != nullptr && g->driver->sched().joining_ == g) g->driver->sched().joining_ = nullptr;
   // Members left behind (the group failed, or its driver was destroyed) go
   // dormant in MAIN: only a resume or a join brings them back, and a teardown
   // finds them there.
@@ -496,10 +496,10 @@ void TaskStrand::close_group(TaskGroup* g) noexcept {
   // where they stay in the dead group for good.
   while (!g->active.empty()) {
     TaskNode* n = g->active.pop_front();
-    if (n->group_ == g) {
-      n->group_ = &main_;
+    if (n->sched().group_ == g) {
+      n->sched().group_ = &main_;
       if (n->status_ != task::Status::finished) {
-        ++n->wait_seq_;
+        ++n->sched().wait_seq_;
         idle_add(main_, *n);
       }
     }
@@ -508,8 +508,8 @@ void TaskStrand::close_group(TaskGroup* g) noexcept {
   while (g->idle_head != nullptr) {
     TaskNode* n = g->idle_head;
     idle_erase(*g, *n);
-    n->group_ = &main_;
-    ++n->wait_seq_;
+    n->sched().group_ = &main_;
+    ++n->sched().wait_seq_;
     idle_add(main_, *n);
   }
   if (g->embedded) {
@@ -520,17 +520,17 @@ void TaskStrand::close_group(TaskGroup* g) noexcept {
 }
 
 bool TaskStrand::step_join(TaskNode& n) {
-  TaskGroup& g = *n.joining_;
+  TaskGroup& g = *n.sched().joining_;
   try {
     step(g);
   } catch (...) {
-    n.joining_ = nullptr;
+    n.sched().joining_ = nullptr;
     g.failure = std::current_exception();
     abort_members(g, g.failure);
     return true;
   }
   if (!g.active.empty() || g.idle_count != 0) return false;
-  n.joining_ = nullptr;
+  n.sched().joining_ = nullptr;
   return true;
 }
 
@@ -542,9 +542,9 @@ void TaskStrand::teardown(std::exception_ptr why) noexcept {
   draining_ = true;  // nothing runs on from here but what an abort itself runs
   try {
     std::vector<NodeRef> live;
-    for (TaskNode* n = live_head_; n != nullptr; n = n->live_next_) live.emplace_back(n);
+    for (TaskNode* n = live_head_; n != nullptr; n = n->sched().live_next_) live.emplace_back(n);
     for (auto& n : live) {
-      if (n->status_ != task::Status::finished && !n->running_) {
+      if (n->status_ != task::Status::finished && !n->sched().running_) {
         try {
           conclude_abort(*n, why);
         } catch (...) {
@@ -564,7 +564,7 @@ void TaskStrand::teardown(std::exception_ptr why) noexcept {
   }
   while (!main_.active.empty()) {
     TaskNode* n = main_.active.pop_front();
-    if (n->is_action()) n->status_ = task::Status::finished;  // never ran
+    if (n->sched().action_) n->status_ = task::Status::finished;  // never ran
     maybe_drop(*n);
   }
   while (main_.idle_head != nullptr) idle_erase(main_, *main_.idle_head);

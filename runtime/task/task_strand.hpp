@@ -32,6 +32,8 @@
 #include <ensemble/detail/task_node.hpp>
 #include <ensemble/task.hpp>
 
+#include "runtime/task/node_schedule.hpp"
+
 namespace ensemble::runtime {
 
 class SyndicateCore;

@@ -30,6 +30,7 @@ struct SleepTicket;
 // --- forks (task/fork.hpp) ---
 ENSEMBLE_API std::uint64_t next_task_id() noexcept;
 ENSEMBLE_API void task_activate(TaskNode& n);                         // start a fork (idempotent)
+ENSEMBLE_API bool task_parallel_started(const TaskNode& n) noexcept;  // a parallel fork's start was claimed
 ENSEMBLE_API void task_activate_from(PromiseBase& p, TaskNode& n);    // the same, from the task running `p`
 ENSEMBLE_API void task_resume(TaskNode& n);                           // the reference's resume/enqueue
 ENSEMBLE_API void task_spawn(NodeRef n);                              // main/spawn onto the current strand

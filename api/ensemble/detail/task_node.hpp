@@ -7,6 +7,11 @@
 // what it yielded, its result once finished. Nested `co_await subtask()`
 // frames do not get nodes: they share their root's node (PromiseBase::node_).
 //
+// The strand's scheduling record (queues, joins, wake-up sequence) is not
+// here: it is the runtime's NodeSchedule (runtime/task/node_schedule.hpp),
+// kept in the opaque bytes at the end of the node, so the scheduler can
+// change without changing this header.
+//
 // Threads. Every field except refs_ and listeners_ belongs to the strand the
 // node runs on ([strand]: touched only by the thread that holds the strand's
 // host actor token). refs_ is an atomic count because wake-ups from timers and
@@ -16,6 +21,7 @@
 
 #include <atomic>
 #include <coroutine>
+#include <cstddef>
 #include <cstdint>
 #include <exception>
 #include <optional>
@@ -57,13 +63,9 @@ struct SettleListener {
   ~SettleListener() = default;
 };
 
-// How a drive of the node ended (set by the awaiter that suspended it).
-enum class StopKind : std::uint8_t {
-  none,       // still running, or finished (root_.done())
-  suspended,  // task::suspend() and everything built on it
-  yielded,    // sent a message while being aborted: the message is dropped and
-              // the task goes back to its queue (the reference's conclude())
-};
+// The strand's scheduling record of a node (runtime/task/node_schedule.hpp):
+// opaque here, it lives in TaskNode::schedule_.
+struct NodeSchedule;
 
 struct ENSEMBLE_API TaskNode {
   TaskNode() noexcept = default;
@@ -91,43 +93,23 @@ struct ENSEMBLE_API TaskNode {
   virtual void harvest() noexcept {}
   // Runs an action node (a wake-up or an abort queued as a task).
   virtual void run_action() {}
-  bool is_action() const noexcept { return action_; }
 
-  // Laid out so that a ValueNode<int64> fits a 192-byte pool block: the
-  // small fields first, packed.
+  // The strand's scheduling record. Only the runtime sees its type; these
+  // accessors are defined inline there (runtime/task/node_schedule.hpp).
+  NodeSchedule& sched() noexcept;
+  const NodeSchedule& sched() const noexcept;
+
+  // What the header templates read, laid out so that a ValueNode<int64>
+  // fits a 192-byte pool block: the small fields first, packed.
   std::atomic<std::uint32_t> refs_{1};
-  std::uint32_t queued_ = 0;                  // [strand] entries for it in active queues (the reference allows repeats)
   task::Status status_ = task::Status::idle;  // [strand]
   bool ok_ = false;                           // [strand] valid once finished
-  bool action_ = false;                       // an ActionNode (runtime)
   bool detached_ = false;                     // spawn/main: failures are swallowed
   bool parallel_ = false;                     // runs on a strand of its own
-  bool running_ = false;                      // [strand] its frames are on the stack now
-  StopKind stop_ = StopKind::none;            // [strand]
-  bool concluding_ = false;                   // [strand] being aborted: messages it sends are dropped
-  bool in_idle_ = false;                      // [strand]
-  bool held_ = false;                         // [strand] the strand holds a reference (while live or queued)
-  std::atomic<bool> start_claimed_{false};    // a parallel node: the one start (any strand may try)
   std::uint64_t id_ = 0;
-  std::uint64_t wait_seq_ = 0;                // [strand] bumped at every resume: stale wake-ups carry an older value
   char* name_ = nullptr;                      // owned; set only for named forks
   std::exception_ptr error_;                  // [strand] the failure, once finished
   std::exception_ptr inject_;                 // [strand] thrown at the suspension point (abort)
-
-  // The strand's host actor (set once, when the node is activated; other
-  // threads post wake-ups to it) and the strand itself ([strand] only).
-  ActorAddress host_;
-  TaskStrand* strand_ = nullptr;
-  TaskGroup* joining_ = nullptr;      // [strand] the group it waits for in a join (stepped on its behalf)
-  TaskNode* waiting_for_ = nullptr;   // [strand] a node settling elsewhere that it waits for: a resume
-                                      // before that settles parks it again
-
-  // [strand] scheduling
-  TaskGroup* group_ = nullptr;
-  TaskNode* idle_prev_ = nullptr;
-  TaskNode* idle_next_ = nullptr;
-  TaskNode* live_prev_ = nullptr;  // the strand's unfinished nodes, oldest first
-  TaskNode* live_next_ = nullptr;
 
   // [strand] execution
   std::coroutine_handle<> root_;       // owned until the node finishes
@@ -139,6 +121,12 @@ struct ENSEMBLE_API TaskNode {
   static SettleListener* settled_marker() noexcept {
     return reinterpret_cast<SettleListener*>(std::uintptr_t{1});
   }
+
+  // Storage of the NodeSchedule: its size is part of the binary interface
+  // (the runtime checks that the record fits). All zeros is the record's
+  // initial state, so constructing a node needs no call into the library.
+  static constexpr std::size_t schedule_bytes = 96;
+  alignas(void*) std::byte schedule_[schedule_bytes]{};
 };
 
 // State as seen from any strand. A parallel node runs on a strand of its own,
@@ -155,9 +143,9 @@ inline std::string_view node_name(const TaskNode& n) noexcept {
   return n.name_ != nullptr ? std::string_view(n.name_) : std::string_view();
 }
 inline bool node_started(const TaskNode& n) noexcept {
-  // acquire: pairs with the claim in task_activate (a parallel node may be
-  // started by any strand that joins it).
-  return n.parallel_ ? n.start_claimed_.load(std::memory_order_acquire) : n.status_ != task::Status::idle;
+  // A parallel node may be started by any strand that joins it: the runtime
+  // keeps its claim.
+  return n.parallel_ ? task_parallel_started(n) : n.status_ != task::Status::idle;
 }
 inline task::Status node_status(const TaskNode& n) noexcept {
   if (node_finished(n)) return task::Status::finished;
