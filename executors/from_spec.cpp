@@ -9,7 +9,7 @@
 namespace ensemble {
 
 ActorAddress Syndicate::create_actor_from_spec(const ActorSpec& spec) {
-  return core_->start_actor(detail::ActorStorage{executors::make_actor(spec, *core_).release(), false, 0},
+  return core_->lifecycle().start_actor(detail::ActorStorage{executors::make_actor(spec, *core_).release(), false, 0},
                             nullptr);
 }
 

@@ -61,6 +61,7 @@ namespace runtime {
 class SyndicateCore;
 struct CoreAccess;
 class ActorCell;
+class Lifecycle;
 }  // namespace runtime
 
 namespace detail {
@@ -212,7 +213,7 @@ class ENSEMBLE_API Actor {
   Syndicate& syndicate() const;
 
  private:
-  friend class runtime::SyndicateCore;
+  friend class runtime::Lifecycle;
   friend class runtime::ActorCell;
   template <class A>
   friend void detail::bind_actor_type(A&) noexcept;

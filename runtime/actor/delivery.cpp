@@ -7,6 +7,8 @@
 #include "runtime/memory/envelope_pool.hpp"
 #include "runtime/ask/reply_slot.hpp"
 #include "runtime/actor/routing.hpp"
+#include "runtime/actor/delivery.hpp"
+
 #include "runtime/core/syndicate_core.hpp"
 
 namespace ensemble::runtime {
@@ -29,17 +31,17 @@ std::uint64_t next_message_id() noexcept {
 
 }  // namespace
 
-Message SyndicateCore::make_message(Payload content, ActorAddress sender) {
+Message Delivery::make_message(Payload content, ActorAddress sender) {
   Message m(std::move(content), std::move(sender));
   m.set_id(next_message_id());
   return m;
 }
 
-void SyndicateCore::dead_letter(Message message, const ActorAddress& target, std::string reason) {
+void Delivery::dead_letter(Message message, const ActorAddress& target, std::string reason) {
   dead_letters_.record(std::move(message), target, std::move(reason));
 }
 
-DeliveryResult SyndicateCore::tell(const ActorAddress& target, Message message) {
+DeliveryResult Delivery::tell(const ActorAddress& target, Message message) {
   if (message.id() == 0) message.set_id(next_message_id());
   // `reason` points at storage that outlives the result (DeliveryResult's
   // rule): one of `reasons`, or a router's.
@@ -47,10 +49,10 @@ DeliveryResult SyndicateCore::tell(const ActorAddress& target, Message message) 
     dead_letter(std::move(message), target, std::string(reason));
     return DeliveryResult{false, reason};
   };
-  if (is_shut_down()) return fail(reasons::syndicate_shut_down);
+  if (shut_down()) return fail(reasons::syndicate_shut_down);
   if (auto d = message.deadline(); d && Clock::now() > *d) return fail(reasons::expired);
   detail::Cell* cell = target.cell();
-  if (cell == nullptr || cell->core() != this) return fail(reasons::not_found);
+  if (cell == nullptr || cell->core() != &core_) return fail(reasons::not_found);
 
   switch (cell->kind()) {
     case detail::CellKind::actor: {
@@ -62,7 +64,7 @@ DeliveryResult SyndicateCore::tell(const ActorAddress& target, Message message) 
     case detail::CellKind::inbox:
       // spark: an external inbox answers StatusRequest with SystemStatus itself.
       if (message.is<StatusRequest>() && message.sender()) {
-        Message answer = make_message(status(), target);
+        Message answer = make_message(core_.status(), target);
         answer.set_correlation_id(message.id());
         return tell(message.sender(), std::move(answer));
       }
@@ -84,16 +86,16 @@ DeliveryResult SyndicateCore::tell(const ActorAddress& target, Message message) 
 
 // Everything but a live local actor: the general path decides, in spark's
 // order. Out of line so that the fast path below keeps a small frame.
-DeliveryResult SyndicateCore::tell_slow(const ActorAddress& target, Payload&& content,
+DeliveryResult Delivery::tell_slow(const ActorAddress& target, Payload&& content,
                                         detail::Cell* sender) {
   return tell(target, make_message(std::move(content), ActorAddress(sender)));
 }
 
-DeliveryResult SyndicateCore::tell(const ActorAddress& target, Payload&& content,
+DeliveryResult Delivery::tell(const ActorAddress& target, Payload&& content,
                                    detail::Cell* sender) {
   detail::Cell* cell = target.cell();
-  if (cell == nullptr || cell->kind() != detail::CellKind::actor || cell->core() != this ||
-      is_shut_down() || cell->has_flag(detail::flag_stopped)) [[unlikely]] {
+  if (cell == nullptr || cell->kind() != detail::CellKind::actor || cell->core() != &core_ ||
+      shut_down() || cell->has_flag(detail::flag_stopped)) [[unlikely]] {
     return tell_slow(target, std::move(content), sender);
   }
   auto* a = static_cast<ActorCell*>(cell);
@@ -112,7 +114,7 @@ namespace ensemble {
 // path into it: one call per tell instead of two.
 DeliveryResult Actor::tell(Payload payload, const ActorAddress& target) {
   require_started("tell");
-  return cell_->core()->tell(target, std::move(payload), cell_);
+  return cell_->core()->delivery().tell(target, std::move(payload), cell_);
 }
 
 }  // namespace ensemble

@@ -62,7 +62,7 @@ RuntimeDiagnostics SyndicateCore::diagnostics(std::chrono::nanoseconds wait) {
   d.syndicate_id = id_text_;
   d.backend_type = backend_name;
   d.external_inbox_count = inboxes_.open_count();
-  d.dead_letter_count = dead_letters_.count();
+  d.dead_letter_count = delivery_.dead_letters().count();
 
   std::vector<FamilyEntry> family = registry_.oldest_first_with_family();
   d.actors.resize(family.size());
@@ -84,7 +84,7 @@ RuntimeDiagnostics SyndicateCore::diagnostics(std::chrono::nanoseconds wait) {
     ActorCell* a = cell_at(i);
     // acquire: pairs with the release in side_of.
     d.actors[i].mailbox_depth = count_waiting(a, a->side_.load(std::memory_order_acquire));
-    if (!a->mailbox().try_mark_idle()) schedule_claimed(a);
+    if (!a->mailbox().try_mark_idle()) delivery_.schedule_claimed(a);
   };
 
   for (std::size_t i = 0; i < family.size(); ++i) {
@@ -106,16 +106,16 @@ RuntimeDiagnostics SyndicateCore::diagnostics(std::chrono::nanoseconds wait) {
     // the envelope), the flag merely makes the holder count once more, into
     // a closed probe.
     a->set_flag(detail::flag_count_queue);
-    const Claim claim = claim_or_nudge(a);
-    out.scheduled = claim != Claim::idle;
-    if (claim != Claim::busy) {
+    const Lifecycle::Claim claim = Lifecycle::claim_or_nudge(a);
+    out.scheduled = claim != Lifecycle::Claim::idle;
+    if (claim != Lifecycle::Claim::busy) {
       // The token is ours. Count ourselves unless a holder already took the
       // flag (then it answers).
       if (a->take_flag(detail::flag_count_queue)) {
         count_holding_token(i);
         continue;
       }
-      schedule_claimed(a);
+      delivery_.schedule_claimed(a);
     }
     pending.push_back(i);
   }

@@ -17,6 +17,8 @@
 
 #include <ensemble/errors.hpp>
 
+#include "runtime/actor/lifecycle.hpp"
+
 #include "runtime/core/syndicate_core.hpp"
 
 namespace ensemble::runtime {
@@ -33,7 +35,7 @@ void discard(const detail::ActorStorage& storage) noexcept {
 }
 }  // namespace
 
-ActorAddress SyndicateCore::start_actor(detail::ActorStorage storage, ActorCell* parent,
+ActorAddress Lifecycle::start_actor(detail::ActorStorage storage, ActorCell* parent,
                                         std::uint8_t executor) {
   Actor* object = storage.object;
   if (object == nullptr) throw InvalidActorSpecError("no actor to start");
@@ -49,14 +51,14 @@ ActorAddress SyndicateCore::start_actor(detail::ActorStorage storage, ActorCell*
                                 " has no handler table: create it with create_actor<A>() or "
                                 "ActorSpec::of<A>()");
   }
-  if (is_shut_down()) {
+  if (core_.is_shut_down()) {
     discard(storage);
-    throw SyndicateError("syndicate '" + name_ + "' is shut down");
+    throw SyndicateError("syndicate '" + core_.name() + "' is shut down");
   }
-  if (!executors_.has(executor)) {
+  if (!core_.executors().has(executor)) {
     discard(storage);
     throw InvalidArgument("no executor with index " + std::to_string(executor) + " in syndicate '" +
-                          name_ + "'");
+                          core_.name() + "'");
   }
   // A parent that is stopping (its tasks unwinding, its post_stop running)
   // has already stopped its children: a new one would never be stopped with
@@ -76,28 +78,28 @@ ActorAddress SyndicateCore::start_actor(detail::ActorStorage storage, ActorCell*
   ActorCell* a = storage.in_block
                      ? ::new (static_cast<void*>(reinterpret_cast<char*>(object) -
                                                  ActorCell::object_offset(storage.align)))
-                           ActorCell(this, next_cell_id(), storage)
-                     : new ActorCell(this, next_cell_id(), storage);
+                           ActorCell(&core_, core_.next_cell_id(), storage)
+                     : new ActorCell(&core_, core_.next_cell_id(), storage);
   object->cell_ = a;
-  a->set_executor_index(executor);  // checked by the caller (executors_.has)
+  a->set_executor_index(executor);  // checked by the caller (core_.executors().has)
   // Before anyone can schedule it (relaxed would do: nobody else sees the
   // cell yet; set_flag's ordering is more than enough).
   if (executor != 0) a->set_flag(detail::flag_other_executor);
   if (parent != nullptr) a->parent_ = parent->address();
   // Hold the token while pre_start runs: mail that arrives meanwhile waits.
   a->mailbox().try_acquire_idle();
-  registry_.add(a, parent);
+  core_.registry().add(a, parent);
   ActorAddress address(a);
 
   auto stop_here = [&](const char* reason) {
     request_stop(a, reason, StopMode::silent);
-    if (run_actor(a) == RunOutcome::yield) schedule(a);
+    if (core_.run_loop().run(a) == RunOutcome::yield) core_.delivery().schedule(a);
   };
   // A shutdown that snapshotted the registry before our add would miss us;
   // the registry lock orders the two, so we see its flag here.
-  if (is_shut_down()) {
+  if (core_.is_shut_down()) {
     stop_here(reasons::stopped_by_shutdown);
-    throw SyndicateError("syndicate '" + name_ + "' is shut down");
+    throw SyndicateError("syndicate '" + core_.name() + "' is shut down");
   }
   try {
     object->pre_start();
@@ -107,11 +109,11 @@ ActorAddress SyndicateCore::start_actor(detail::ActorStorage storage, ActorCell*
   }
   // Mail (or a stop nudge) that arrived during pre_start keeps the token ours:
   // hand the actor to the pool.
-  if (!a->mailbox().try_mark_idle()) schedule(a);
+  if (!a->mailbox().try_mark_idle()) core_.delivery().schedule(a);
   return address;
 }
 
-bool SyndicateCore::request_stop(ActorCell* a, std::string reason, StopMode mode) {
+bool Lifecycle::request_stop(ActorCell* a, std::string reason, StopMode mode) {
   SideState& hs = side_of(*a);
   {
     SideLock lock(*a);
@@ -125,7 +127,7 @@ bool SyndicateCore::request_stop(ActorCell* a, std::string reason, StopMode mode
   return true;
 }
 
-SyndicateCore::Claim SyndicateCore::claim_or_nudge(ActorCell* a) {
+Lifecycle::Claim Lifecycle::claim_or_nudge(ActorCell* a) {
   // Take the token if the actor is idle. Otherwise its holder may be about to
   // go idle without having seen the caller's flag; a control envelope settles
   // that race with the mailbox's own protocol: either the holder finds it (its
@@ -137,7 +139,7 @@ SyndicateCore::Claim SyndicateCore::claim_or_nudge(ActorCell* a) {
   return a->mailbox().push(e) ? Claim::pushed : Claim::busy;
 }
 
-void SyndicateCore::nudge(ActorCell* a, bool run_here) {
+void Lifecycle::nudge(ActorCell* a, bool run_here) {
   // The caller holds a reference to `a` (an address) for the whole call.
   if (claim_or_nudge(a) == Claim::busy) return;
   // The stop may have finished between our claim and now (the token holder
@@ -145,31 +147,31 @@ void SyndicateCore::nudge(ActorCell* a, bool run_here) {
   // registry no longer keeps alive. Take the reference that run_stopped drops.
   if (a->has_flag(detail::flag_stopped)) a->retain();
   if (run_here) {
-    if (run_actor(a) == RunOutcome::yield) schedule(a);
+    if (core_.run_loop().run(a) == RunOutcome::yield) core_.delivery().schedule(a);
   } else {
-    schedule(a);
+    core_.delivery().schedule(a);
   }
 }
 
-RunOutcome SyndicateCore::begin_stop(ActorCell* a) {
+RunOutcome Lifecycle::begin_stop(ActorCell* a) {
   SideState& hs = side_of(*a);
   hs.stopping = true;
-  std::vector<ActorAddress> children = registry_.children_for_stop(a);
+  std::vector<ActorAddress> children = core_.registry().children_for_stop(a);
   if (children.empty()) return finish_stop(a);  // nothing to wait for, no guard taken
   for (ActorAddress& child : children) {
     request_stop(static_cast<ActorCell*>(child.cell()), reasons::parent_stopped, StopMode::parent_stops);
   }
-  if (!registry_.release_guard(a)) return RunOutcome::suspended;  // the last child re-schedules us
+  if (!core_.registry().release_guard(a)) return RunOutcome::suspended;  // the last child re-schedules us
   return finish_stop(a);
 }
 
-RunOutcome SyndicateCore::finish_stop(ActorCell* a) {
+RunOutcome Lifecycle::finish_stop(ActorCell* a) {
   SideState& hs = side_of(*a);
-  wakeups_.cancel_all(a);
+  core_.wakeups().cancel_all(a);
   // The actor's tasks (its coroutine handler included) are aborted with
   // ActorStopped, so their catch blocks and destructors run before post_stop.
-  teardown_strand(a, hs);
-  if (hs.handler != nullptr) complete_handler_task(a, hs, /*actor_stopping=*/true);
+  teardown_strand(hs);
+  if (hs.handler != nullptr) core_.run_loop().complete_handler_task(a, hs, /*actor_stopping=*/true);
   try {
     a->object()->post_stop();
   } catch (...) {
@@ -191,7 +193,7 @@ RunOutcome SyndicateCore::finish_stop(ActorCell* a) {
   // gone (status().actor_count, the parent's ChildActorExited) also sees its
   // destructor done.
   a->destroy_object();
-  ActorCell* parent_done = registry_.remove(a);
+  ActorCell* parent_done = core_.registry().remove(a);
   // STOPPED last: stop_and_wait's waiters (the shutdown) wake to an actor
   // already out of the registry, instead of re-listing it while a slow
   // destructor runs. We hold the token throughout, so no tell can take it
@@ -200,21 +202,21 @@ RunOutcome SyndicateCore::finish_stop(ActorCell* a) {
   // x86 the same locked instruction as acq_rel.
   a->set_flag(detail::flag_stopped, std::memory_order_seq_cst);
   if (mode == StopMode::notify_parent && a->parent_) {
-    tell(a->parent_, make_message(ChildActorExited{self, std::move(reason)}, self));
+    core_.delivery().tell(a->parent_, Delivery::make_message(ChildActorExited{self, std::move(reason)}, self));
   }
   // A stopped child no longer needs its parent; keeping the reference would
   // make a cycle with a parent that keeps its children's addresses (the usual
   // pattern), and neither would ever be freed.
   a->parent_ = ActorAddress();
-  if (parent_done != nullptr) schedule(parent_done);
-  bounce_deferred(a, hs);
+  if (parent_done != nullptr) core_.delivery().schedule(parent_done);
+  core_.run_loop().bounce_deferred(a, hs);
   // Wakes the shutdown if it waits for this actor (the Dekker pair in
   // actor/stop_board.hpp: STOPPED was set above).
   stop_board_.announce_stopped();
-  return run_stopped(a);
+  return core_.run_loop().run_stopped(a);
 }
 
-void SyndicateCore::stop_and_wait(const ActorAddress& addr) {
+void Lifecycle::stop_and_wait(const ActorAddress& addr) {
   auto* a = static_cast<ActorCell*>(addr.cell());
   if (a->has_flag(detail::flag_stopped)) return;
   SideState& hs = side_of(*a);

@@ -3,6 +3,8 @@
 #include <exception>
 
 #include "runtime/ask/reply_slot.hpp"
+#include "runtime/actor/run_loop.hpp"
+
 #include "runtime/core/syndicate_core.hpp"
 
 namespace ensemble::runtime {
@@ -50,30 +52,6 @@ void fail_waiting_ask(const Message& request, const char* reason) noexcept {
   }
 }
 
-SideState& side_of(ActorCell& a) {
-  // acquire: pairs with the release CAS below, so the state is seen initialised.
-  SideState* s = a.side_.load(std::memory_order_acquire);
-  if (s != nullptr) return *s;
-  auto* fresh = new SideState();
-  // release: publishes the new state; acquire on failure: see the winner's.
-  if (a.side_.compare_exchange_strong(s, fresh, std::memory_order_acq_rel,
-                                      std::memory_order_acquire)) {
-    return *fresh;
-  }
-  delete fresh;
-  return *s;
-}
-
-void lock_side(ActorCell& a) noexcept {
-  // acquire: pairs with the release in unlock_side; the lock's critical
-  // sections are a few instructions, so spinning beats sleeping.
-  while ((a.set_flag(detail::flag_side_lock) & detail::flag_side_lock) != 0) {
-    while (a.has_flag(detail::flag_side_lock)) cpu_relax();
-  }
-}
-
-void unlock_side(ActorCell& a) noexcept { a.clear_flag(detail::flag_side_lock); }
-
 // The next envelope of the mailbox, or null once the caller must return
 // `out`: the mailbox went idle (the token is given up: touch nothing after
 // this, another thread may stop and free the actor) or a push is in flight
@@ -94,26 +72,34 @@ inline Envelope* pop_or_release(Mailbox& box, RunOutcome& out) noexcept {
   return static_cast<Envelope*>(node);
 }
 
-RunOutcome SyndicateCore::run_entry(void* self, ActorCell* a) {
-  return static_cast<SyndicateCore*>(self)->run_actor(a);
+RunOutcome RunLoop::run_entry(void* self, ActorCell* a) {
+  return static_cast<RunLoop*>(self)->run(a);
 }
 
-RunOutcome SyndicateCore::run_actor(ActorCell* a) {
+void RunLoop::run_here(ActorCell* a) noexcept {
+  // The executor is gone (shutdown), or the caller stops the actor itself:
+  // whoever holds the token finishes the job. After shutdown every actor is
+  // stopped, so this only bounces late mail; a push still in flight is
+  // waited for (its producer is about to link it).
+  while (run(a) == RunOutcome::yield) cpu_relax();
+}
+
+RunOutcome RunLoop::run(ActorCell* a) {
   RunningScope scope(a);
   if (a->has_flag(detail::flag_stopped)) return run_stopped(a);
   // acquire: pairs with the release in side_of.
   SideState* hs = a->side_.load(std::memory_order_acquire);
-  if (hs != nullptr && hs->stopping) return finish_stop(a);  // the last child finished stopping
+  if (hs != nullptr && hs->stopping) return core_.lifecycle().finish_stop(a);  // the last child finished stopping
   std::size_t n = 0;
   if (hs == nullptr || (hs->handler == nullptr && hs->deferred_head == nullptr)) {
     // The plain loop (the hot path): no coroutine handler in flight, nothing
     // held back. It hands over to run_with_tasks as soon as that changes.
     Mailbox& box = a->mailbox();
-    for (; n < config_.messages_per_activation; ++n) {
+    for (; n < messages_per_activation_; ++n) {
       // One load and test for both requests: the hot path pays for neither.
       if (a->has_flag(detail::flag_stop_requested | detail::flag_count_queue)) {
-        if (a->has_flag(detail::flag_stop_requested)) return begin_stop(a);
-        answer_count_request(a, hs);
+        if (a->has_flag(detail::flag_stop_requested)) return core_.lifecycle().begin_stop(a);
+        core_.answer_count_request(a, hs);
       }
       RunOutcome out;
       Envelope* env = pop_or_release(box, out);
@@ -126,22 +112,22 @@ RunOutcome SyndicateCore::run_actor(ActorCell* a) {
       ++n;
       break;  // tasks ran, or a coroutine handler started: side state exists now
     }
-    if (n >= config_.messages_per_activation) return RunOutcome::yield;
+    if (n >= messages_per_activation_) return RunOutcome::yield;
     hs = a->side_.load(std::memory_order_acquire);  // acquire: as above
   }
   return run_with_tasks(a, *hs, n);
 }
 
-RunOutcome SyndicateCore::run_with_tasks(ActorCell* a, SideState& hs, std::size_t n) {
+RunOutcome RunLoop::run_with_tasks(ActorCell* a, SideState& hs, std::size_t n) {
   Mailbox& box = a->mailbox();
   for (;; ++n) {
     if (hs.handler != nullptr && hs.handler->status_ == task::Status::finished) {
       complete_handler_task(a, hs);
     }
-    if (n >= config_.messages_per_activation) return RunOutcome::yield;
-    if (a->has_flag(detail::flag_stop_requested | detail::flag_count_queue)) {  // as in run_actor
-      if (a->has_flag(detail::flag_stop_requested)) return begin_stop(a);
-      answer_count_request(a, &hs);
+    if (n >= messages_per_activation_) return RunOutcome::yield;
+    if (a->has_flag(detail::flag_stop_requested | detail::flag_count_queue)) {  // as in run()
+      if (a->has_flag(detail::flag_stop_requested)) return core_.lifecycle().begin_stop(a);
+      core_.answer_count_request(a, &hs);
     }
     Envelope* env;
     if (hs.handler == nullptr && hs.deferred_head != nullptr) {
@@ -174,16 +160,23 @@ RunOutcome SyndicateCore::run_with_tasks(ActorCell* a, SideState& hs, std::size_
   }
 }
 
-bool SyndicateCore::handle_control(ActorCell* a, Envelope* env) {
+// Out of line and cold, so that handle_control stays small enough to inline
+// into the loop (an ask's reply wake passes through it): measured, inlining
+// the stop request here cost an ask round trip 21 instructions.
+void RunLoop::stop_finished_tree(ActorCell* a) {
+  core_.lifecycle().request_stop(a, "task tree finished", StopMode::silent);
+}
+
+bool RunLoop::handle_control(ActorCell* a, Envelope* env) {
   if (env->control == control_stop_nudge) {
     free_envelope(env);  // the flag check at the run loop's top acts on it
     return false;
   }
-  apply_wake(a, env);
+  if (apply_wake(a, env)) [[unlikely]] stop_finished_tree(a);
   return true;
 }
 
-bool SyndicateCore::handle(ActorCell* a, Envelope* env) {
+bool RunLoop::handle(ActorCell* a, Envelope* env) {
   Message& m = env->message;
   if (m.is<StatusRequest>()) {
     reply(a, m, ActorStatus{a->object()->class_name(), a->address().to_string()});
@@ -191,7 +184,7 @@ bool SyndicateCore::handle(ActorCell* a, Envelope* env) {
     return false;
   }
   if (auto* exit = m.get_if<ActorExitRequest>()) {
-    request_stop(a, std::move(exit->reason), StopMode::notify_parent);
+    core_.lifecycle().request_stop(a, std::move(exit->reason), StopMode::notify_parent);
     free_envelope(env);
     return false;
   }
@@ -214,7 +207,7 @@ bool SyndicateCore::handle(ActorCell* a, Envelope* env) {
   return false;
 }
 
-void SyndicateCore::start_handler_task(ActorCell* a, Envelope* env, detail::DispatchResult& r) {
+void RunLoop::start_handler_task(ActorCell* a, Envelope* env, detail::DispatchResult& r) {
   SideState& hs = side_of(*a);
   auto* n = new HandlerNode();
   detail::NodeRef node(n, /*adopt=*/true);
@@ -237,7 +230,7 @@ void SyndicateCore::start_handler_task(ActorCell* a, Envelope* env, detail::Disp
   if (n->status_ == task::Status::finished) complete_handler_task(a, hs);
 }
 
-void SyndicateCore::complete_handler_task(ActorCell* a, SideState& hs, bool actor_stopping) {
+void RunLoop::complete_handler_task(ActorCell* a, SideState& hs, bool actor_stopping) {
   HandlerNode* n = std::exchange(hs.handler, nullptr);
   Envelope* env = std::exchange(hs.handler_envelope, nullptr);
   detail::NodeRef node(n, /*adopt=*/true);
@@ -260,7 +253,7 @@ void SyndicateCore::complete_handler_task(ActorCell* a, SideState& hs, bool acto
   free_envelope(env);
 }
 
-void SyndicateCore::bounce_deferred(ActorCell* a, SideState& hs) {
+void RunLoop::bounce_deferred(ActorCell* a, SideState& hs) {
   while (MailboxNode* node = hs.deferred_head) {
     hs.deferred_head = node->next_.load(std::memory_order_relaxed);  // relaxed: token holder only
     bounce(a, static_cast<Envelope*>(node));
@@ -268,32 +261,32 @@ void SyndicateCore::bounce_deferred(ActorCell* a, SideState& hs) {
   hs.deferred_tail = nullptr;
 }
 
-void SyndicateCore::reply(ActorCell* a, const Message& request, Payload content) {
+void RunLoop::reply(ActorCell* a, const Message& request, Payload content) {
   const ActorAddress& to = request.sender();
   if (!to) return;
   detail::Cell* c = to.cell();
   // An ask's reply slot takes the content straight, no message. If the ask
   // is over (timed out, cancelled, answered) the reply is a dead letter, with
-  // the reason tell() gives a reply slot that is gone.
-  const bool to_slot = c->kind() == detail::CellKind::reply && c->core() == this && !is_shut_down();
+  // the reason core_.delivery().tell() gives a reply slot that is gone.
+  const bool to_slot = c->kind() == detail::CellKind::reply && c->core() == &core_ && !core_.is_shut_down();
   if (to_slot && static_cast<ReplySlot*>(c)->deliver(content)) return;
-  Message m = make_message(std::move(content), a->address());
+  Message m = Delivery::make_message(std::move(content), a->address());
   m.set_correlation_id(request.id());
   if (to_slot) {
-    dead_letter(std::move(m), to, reasons::not_found);
+    core_.delivery().dead_letter(std::move(m), to, reasons::not_found);
   } else {
-    tell(to, std::move(m));
+    core_.delivery().tell(to, std::move(m));
   }
 }
 
-void SyndicateCore::handler_failed(ActorCell* a, Envelope* env, const std::string& what) {
-  dead_letter(std::move(env->message), a->address(),
+void RunLoop::handler_failed(ActorCell* a, Envelope* env, const std::string& what) {
+  core_.delivery().dead_letter(std::move(env->message), a->address(),
               std::string(reasons::handler_failed) + ": " + what);
   free_envelope(env);
-  request_stop(a, reasons::handler_failed, StopMode::notify_parent);
+  core_.lifecycle().request_stop(a, reasons::handler_failed, StopMode::notify_parent);
 }
 
-RunOutcome SyndicateCore::run_stopped(ActorCell* a) {
+RunOutcome RunLoop::run_stopped(ActorCell* a) {
   // A stopped actor holds its token only to bounce late mail; the token
   // holder also holds one reference, dropped when the mailbox goes idle.
   Mailbox& box = a->mailbox();
@@ -301,7 +294,7 @@ RunOutcome SyndicateCore::run_stopped(ActorCell* a) {
     while (MailboxNode* node = box.pop()) bounce(a, static_cast<Envelope*>(node));
     // Before going idle, so that diagnostics()'s nudge (which makes
     // try_mark_idle fail) always brings us back here to see its flag.
-    answer_count_request_stopped(a);
+    core_.answer_count_request_stopped(a);
     if (box.try_mark_idle()) {
       a->release();
       return RunOutcome::idle;
@@ -312,7 +305,7 @@ RunOutcome SyndicateCore::run_stopped(ActorCell* a) {
   }
 }
 
-void SyndicateCore::bounce(ActorCell* a, Envelope* env) {
+void RunLoop::bounce(ActorCell* a, Envelope* env) {
   if (env->control == control_slot_wake) {
     static_cast<ReplySlot::WakeEnvelope*>(env)->slot->release();  // not ours to free: it is part of the slot
     return;
@@ -320,10 +313,10 @@ void SyndicateCore::bounce(ActorCell* a, Envelope* env) {
   if (env->control == control_strand_wake) {
     drop_wake(env->message.content().get<StrandWake>());
   } else if (env->control == 0) {
-    const char* reason = is_shut_down() ? reasons::syndicate_shut_down : reasons::not_found;
+    const char* reason = core_.is_shut_down() ? reasons::syndicate_shut_down : reasons::not_found;
     // An ask whose request bounces fails now rather than at its time-out.
     fail_waiting_ask(env->message, reason);
-    dead_letter(std::move(env->message), a->address(), reason);
+    core_.delivery().dead_letter(std::move(env->message), a->address(), reason);
   }
   free_envelope(env);
 }

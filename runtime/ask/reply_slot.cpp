@@ -25,7 +25,7 @@ bool ReplySlot::finish(State outcome) noexcept {
 void ReplySlot::wake() noexcept {
   if (waiter_) {
     retain();  // the queued wake envelope's reference, dropped when it is applied or bounced
-    if (!SyndicateCore::post_envelope(static_cast<ActorCell*>(waiter_.host.cell()), &wake_envelope_)) release();
+    if (!runtime::post_envelope(static_cast<ActorCell*>(waiter_.host.cell()), &wake_envelope_)) release();
     return;
   }
   // release: pairs with the acquire load in wait(); the waiter sees result_.

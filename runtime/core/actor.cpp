@@ -38,7 +38,7 @@ AskOperation Actor::ask(Payload payload, const ActorAddress& target,
 }
 
 ActorAddress Actor::adopt_child(detail::ActorStorage storage) {
-  return cell_->core()->start_actor(storage, cell_);
+  return cell_->core()->lifecycle().start_actor(storage, cell_);
 }
 
 void Actor::schedule_after(std::chrono::nanoseconds delay, Payload payload) {
@@ -48,7 +48,7 @@ void Actor::schedule_after(std::chrono::nanoseconds delay, Payload payload) {
 
 void Actor::stop() {
   require_started("stop");
-  cell_->core()->request_stop(cell_, reasons::actor_stopped, runtime::StopMode::notify_parent);
+  cell_->core()->lifecycle().request_stop(cell_, reasons::actor_stopped, runtime::StopMode::notify_parent);
 }
 
 void Actor::syndicate_shutdown() {

@@ -46,7 +46,7 @@ void AskOperation::send(detail::TaskNode* waiter) {
   // slipped in first, accepted by a syndicate that can no longer time it out.
   const bool timed = timeout_ == no_timeout || slot_->arm_timer(core_->timers(), timeout_);
   // The tell's fast path, with the slot as the sender (a new reference).
-  DeliveryResult r = core_->tell(target_, std::move(request_), slot_);
+  DeliveryResult r = core_->delivery().tell(target_, std::move(request_), slot_);
   if (!r.success) {
     slot_->fail(std::string(r.reason));
   } else if (!timed) {

@@ -26,17 +26,17 @@ Syndicate::~Syndicate() {
 const std::string& Syndicate::name() const noexcept { return core_->name(); }
 
 ActorAddress Syndicate::start_storage(detail::ActorStorage storage) {
-  return core_->start_actor(storage, nullptr);
+  return core_->lifecycle().start_actor(storage, nullptr);
 }
 
 DeliveryResult Syndicate::tell(const ActorAddress& target, Payload payload) {
   // The same fast path as an actor's tell, with the system inbox as the sender.
-  return core_->tell(target, std::move(payload), core_->system_inbox_address().cell());
+  return core_->delivery().tell(target, std::move(payload), core_->system_inbox_address().cell());
 }
 
 DeliveryResult Syndicate::tell(const ActorAddress& target, Message message) {
   if (!message.sender()) message.set_sender(core_->system_inbox_address());
-  return core_->tell(target, std::move(message));
+  return core_->delivery().tell(target, std::move(message));
 }
 
 AskOperation Syndicate::ask(const ActorAddress& target, Payload payload,
@@ -63,7 +63,7 @@ ActorAddress Syndicate::inbox_address() const { return core_->system_inbox_addre
 bool Syndicate::stop(const ActorAddress& actor) {
   detail::Cell* c = actor.cell();
   if (c == nullptr || c->kind() != detail::CellKind::actor || c->core() != core_.get()) return false;
-  return core_->request_stop(static_cast<runtime::ActorCell*>(c), reasons::actor_stopped,
+  return core_->lifecycle().request_stop(static_cast<runtime::ActorCell*>(c), reasons::actor_stopped,
                              runtime::StopMode::notify_parent);
 }
 
@@ -103,11 +103,11 @@ SyndicateCore& Endpoint::live_core() const {
 }
 
 ActorAddress Endpoint::start_storage(detail::ActorStorage storage) {
-  return live_core().start_actor(storage, nullptr);
+  return live_core().lifecycle().start_actor(storage, nullptr);
 }
 
 DeliveryResult Endpoint::tell(const ActorAddress& target, Payload payload) {
-  return live_core().tell(target, std::move(payload), address_.cell());
+  return live_core().delivery().tell(target, std::move(payload), address_.cell());
 }
 
 Payload Endpoint::ask(const ActorAddress& target, Payload payload,

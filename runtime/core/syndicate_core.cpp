@@ -64,8 +64,9 @@ SyndicateCore::SyndicateCore(std::string name, SyndicateConfig config)
       id_text_(syndicate_id_text(name_)),
       config_(validated(config)),
       started_at_(Clock::now()),
-      dead_letters_(config.dead_letters_kept),
-      executors_(worker_count(config), ActorRunner{&SyndicateCore::run_entry, this}) {
+      run_loop_(*this, config_.messages_per_activation),
+      executors_(worker_count(config_), run_loop_.runner()),
+      delivery_(*this, executors_, run_loop_, config_.dead_letters_kept) {
   system_inbox_ = new Inbox(this, next_cell_id());
   system_inbox_address_ = ActorAddress(system_inbox_, ActorAddress::Adopt{});
   executors_.start();
@@ -80,7 +81,7 @@ SyndicateCore::~SyndicateCore() {
 
 // Who runs the shutdown, and who waits: runtime/core/shutdown_gate.hpp.
 void SyndicateCore::shutdown() {
-  shut_down_.store(true, std::memory_order_release);  // pairs with is_shut_down()
+  delivery_.mark_shut_down();
   const bool from_actor = on_executor_thread() || current_actor() != nullptr;
   shutdown_gate_.enter(from_actor, [this] { run_shutdown(); });
 }
@@ -89,24 +90,17 @@ void SyndicateCore::run_shutdown() {
   // Newest first; repeat in case an actor was being created concurrently
   // (start_actor sees the flag and stops it, but it may still be listed).
   for (auto actors = registry_.newest_first(); !actors.empty(); actors = registry_.newest_first()) {
-    for (const ActorAddress& a : actors) stop_and_wait(a);
+    for (const ActorAddress& a : actors) lifecycle_.stop_and_wait(a);
   }
   timers_.stop();  // pending wake-ups and ask time-outs are dropped
   // From here on, schedule() runs an actor on the caller (run_or_bounce).
-  for (ActorCell* a : executors_.stop_pool()) run_here(a);
+  for (ActorCell* a : executors_.stop_pool()) run_loop_.run_here(a);
   // Then the other executors. Their actors were stopped above; what is left
   // queued is late mail to bounce, which run_here does on this thread.
-  for (ActorCell* a : executors_.stop_others()) run_here(a);
+  for (ActorCell* a : executors_.stop_others()) run_loop_.run_here(a);
   system_inbox_->close();
   inboxes_.close_all();
   shutdown_gate_.finish();
-}
-
-void SyndicateCore::run_here(ActorCell* a) noexcept {
-  // The pool is gone (shutdown): whoever holds the token finishes the job.
-  // After shutdown every actor is stopped, so this only bounces late mail;
-  // a push still in flight is waited for (its producer is about to link it).
-  while (run_actor(a) == RunOutcome::yield) cpu_relax();
 }
 
 ActorAddress SyndicateCore::new_inbox() {
@@ -148,7 +142,7 @@ SystemStatus SyndicateCore::status() const {
   s.uptime = std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now() - started_at_);
   s.workers = executors_.pool().thread_count();
   s.actor_count = registry_.size();
-  s.dead_letter_count = dead_letters_.count();
+  s.dead_letter_count = delivery_.dead_letters().count();
   s.pending_wakeups = wakeups_.pending();
   s.shutting_down = is_shut_down();
   return s;

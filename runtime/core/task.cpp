@@ -43,7 +43,7 @@ TaskStrand& strand_here(const char* operation) {
 
 void post(TaskNode& n, WakeKind kind, std::exception_ptr error = nullptr) {
   auto* host = static_cast<ActorCell*>(n.sched().host_);
-  runtime::SyndicateCore::post_wake(host, StrandWake{NodeRef(&n), 0, kind, std::move(error)});
+  runtime::post_wake(host, StrandWake{NodeRef(&n), 0, kind, std::move(error)});
 }
 
 // Resumes a waiting task from its settle listener (a fork or Deferred it waits on).
@@ -135,7 +135,7 @@ void task_activate(TaskNode& n) {
   if (n.parallel_) {
     // Any strand that joins a lazy parallel fork may start it: one wins.
     if (!n.sched().claim_start()) return;
-    ActorAddress host = s.core()->create_task_host();
+    ActorAddress host = runtime::create_task_host(*s.core());
     n.sched().set_host(host);  // published to the new strand by the wake's mailbox hand-off
     post(n, WakeKind::activate);
     return;

@@ -12,7 +12,7 @@
 // The fast path does not pay for the seam: the core keeps the pool as a
 // member of its final type and tests the index (a byte of the cell that was
 // padding) before it calls the pool inline; only actors of other executors
-// take the virtual call (SyndicateCore::schedule).
+// take the virtual call (Delivery::schedule).
 //
 // Contract, for implementers:
 //   schedule(a)   the caller holds a's mailbox token and hands it over: run

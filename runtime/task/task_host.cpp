@@ -45,18 +45,18 @@ void TaskWaker::fire() noexcept {
   if (!host) return;
   auto* cell = static_cast<ActorCell*>(host.cell());
   // The waker fires once: its node reference travels in the wake.
-  SyndicateCore::post_wake(cell, StrandWake{std::move(node), seq, WakeKind::resume_waiting, nullptr});
+  post_wake(cell, StrandWake{std::move(node), seq, WakeKind::resume_waiting, nullptr});
 }
 
 TaskWaker waker_for(detail::TaskNode& n) { return TaskWaker{n.sched().host(), detail::NodeRef(&n), n.sched().wait_seq_}; }
 
-ActorAddress SyndicateCore::create_task_host() {
+ActorAddress create_task_host(SyndicateCore& core) {
   // Its strand is made by its token holder when the first wake arrives
   // (strand_of), never here: a shutdown may already be stopping it.
-  return start_actor(detail::make_actor_storage<TaskTreeHost>(), nullptr);
+  return core.lifecycle().start_actor(detail::make_actor_storage<TaskTreeHost>(), nullptr);
 }
 
-void SyndicateCore::post_wake(ActorCell* host, StrandWake w) noexcept {
+void post_wake(ActorCell* host, StrandWake w) noexcept {
   // The same protocol as tell(): a stopped host bounces; a push that finds
   // the mailbox idle makes us the token holder, who schedules it.
   if (host->has_flag(detail::flag_stopped)) {
@@ -68,13 +68,13 @@ void SyndicateCore::post_wake(ActorCell* host, StrandWake w) noexcept {
   post_envelope(host, e);
 }
 
-bool SyndicateCore::post_envelope(ActorCell* host, Envelope* e) noexcept {
+bool post_envelope(ActorCell* host, Envelope* e) noexcept {
   if (host->has_flag(detail::flag_stopped)) return false;
-  host->core()->enqueue(host, e);
+  host->core()->delivery().enqueue(host, e);
   return true;
 }
 
-void SyndicateCore::drop_wake(StrandWake& w) noexcept {
+void drop_wake(StrandWake& w) noexcept {
   if (w.kind != WakeKind::activate || !w.node) return;
   // A tree root or parallel fork whose strand stopped before it started: it
   // fails, so that whoever waits for it (task::run, a join) hears of it.
@@ -84,7 +84,16 @@ void SyndicateCore::drop_wake(StrandWake& w) noexcept {
                            std::make_exception_ptr(ActorStopped("task not started: the syndicate is shutting down")));
 }
 
-void SyndicateCore::apply_wake(ActorCell* a, Envelope* env) {
+namespace {
+void resume_waiting(detail::TaskStrand& s, detail::TaskNode& n, std::uint64_t seq) {
+  // Only if it still waits where it waited when the wake was issued.
+  if (n.sched().strand_ == &s && n.status_ != task::Status::finished && n.sched().wait_seq_ == seq && n.sched().in_idle_) {
+    s.enqueue(n);
+  }
+}
+}  // namespace
+
+bool apply_wake(ActorCell* a, Envelope* env) {
   if (env->control == control_slot_wake) {
     // An ask's reply slot carries its own envelope (no allocation per reply).
     ReplySlot* slot = static_cast<ReplySlot::WakeEnvelope*>(env)->slot;
@@ -92,14 +101,14 @@ void SyndicateCore::apply_wake(ActorCell* a, Envelope* env) {
     SideState& hs = side_of(*a);
     if (hs.strand != nullptr || !hs.strand_closed) resume_waiting(strand_of(*a), *w.node, w.seq);
     slot->release();  // the queued envelope's reference
-    return;
+    return false;
   }
   StrandWake w = std::move(env->message.content().get<StrandWake>());
   free_envelope(env);
   SideState& hs = side_of(*a);
   if (hs.strand == nullptr && hs.strand_closed) {
     drop_wake(w);
-    return;
+    return false;
   }
   detail::TaskStrand& s = strand_of(*a);
   detail::TaskNode& n = *w.node;
@@ -117,17 +126,10 @@ void SyndicateCore::apply_wake(ActorCell* a, Envelope* env) {
       if (n.sched().strand_ == &s) s.conclude_abort(n, w.error);
       break;
   }
-  if (s.is_tree() && s.finished()) request_stop(a, "task tree finished", StopMode::silent);
+  return s.is_tree() && s.finished();
 }
 
-void SyndicateCore::resume_waiting(detail::TaskStrand& s, detail::TaskNode& n, std::uint64_t seq) {
-  // Only if it still waits where it waited when the wake was issued.
-  if (n.sched().strand_ == &s && n.status_ != task::Status::finished && n.sched().wait_seq_ == seq && n.sched().in_idle_) {
-    s.enqueue(n);
-  }
-}
-
-void SyndicateCore::teardown_strand(ActorCell*, SideState& hs) noexcept {
+void teardown_strand(SideState& hs) noexcept {
   hs.strand_closed = true;
   detail::TaskStrand* s = std::exchange(hs.strand, nullptr);
   if (s == nullptr) return;
@@ -170,7 +172,7 @@ void run_tree(Syndicate& syn, TaskNode& n, bool wait) {
   if (n.parallel_ && !n.sched().claim_start()) {
     task_error("task::run: this fork was started already; join it from its strand");
   }
-  ActorAddress host = core.create_task_host();
+  ActorAddress host = runtime::create_task_host(core);
   RunWaiter* waiter = nullptr;
   if (wait) {
     waiter = new RunWaiter();
@@ -179,7 +181,7 @@ void run_tree(Syndicate& syn, TaskNode& n, bool wait) {
     n.listeners_.store(waiter, std::memory_order_relaxed);
   }
   n.sched().set_host(host);
-  runtime::SyndicateCore::post_wake(static_cast<runtime::ActorCell*>(host.cell()),
+  runtime::post_wake(static_cast<runtime::ActorCell*>(host.cell()),
                  runtime::StrandWake{NodeRef(&n), 0, runtime::WakeKind::activate, nullptr});
   if (waiter != nullptr) {
     // acquire: pairs with the release store in settled().

@@ -21,7 +21,9 @@
 namespace ensemble::runtime {
 
 class ActorCell;
+class SyndicateCore;
 struct Envelope;
+struct SideState;
 
 // Envelope::control values.
 inline constexpr std::uint32_t control_stop_nudge = 1;
@@ -74,5 +76,30 @@ struct TaskWaker {
 };
 // The waker for the task that `p` runs for, at its current suspension.
 TaskWaker waker_for(detail::TaskNode& n);
+
+// Wake envelopes, from any thread. Free functions, not the core's: a wake
+// may come from a Deferred resolved after its syndicate is gone; the host's
+// STOPPED flag (its cell outlives the core) drops it then without touching
+// the core.
+//   post_wake: a wake for the strand hosted by `host`, applied by its token
+//     holder (the same protocol as a tell).
+//   post_envelope: a ready-made control envelope, by the same protocol;
+//     false (nothing pushed) when the host has stopped.
+//   drop_wake: a wake that found its strand gone; an unstarted tree root or
+//     parallel fork fails, so whoever waits for it hears of it.
+void post_wake(ActorCell* host, StrandWake w) noexcept;
+bool post_envelope(ActorCell* host, Envelope* e) noexcept;
+void drop_wake(StrandWake& w) noexcept;
+
+// The token holder's side (the run loop and the stop). apply_wake applies a
+// wake envelope; true when `a` hosts a task tree that has now finished, so
+// the caller stops it. teardown_strand aborts every task of a stopping actor
+// and closes its strand for good.
+bool apply_wake(ActorCell* a, Envelope* env);
+void teardown_strand(SideState& hs) noexcept;
+
+// A host actor for a task tree started from plain code (task::run,
+// task::spawn(syndicate, ...)).
+ActorAddress create_task_host(SyndicateCore& core);
 
 }  // namespace ensemble::runtime

@@ -13,7 +13,7 @@
 // host's mailbox token touches it (runs tasks, moves them between groups).
 // Everything that comes from elsewhere (a timer, an ask reply, a resume() from
 // another thread, a parallel fork finishing) arrives as a wake envelope in the
-// host's mailbox (SyndicateCore::post_wake) and is applied by the token holder
+// host's mailbox (post_wake, task_host.hpp) and is applied by the token holder
 // (on_wake). So nothing here is atomic except the nodes' reference counts and
 // settle-listener stacks (api/ensemble/detail/task_node.hpp).
 //

@@ -48,7 +48,7 @@ void WakeupService::fire(WakeupTimer* t) noexcept {
   } else {
     pending_.fetch_sub(1, std::memory_order_relaxed);  // relaxed: a statistic
     try {
-      core_.tell(ActorAddress(a), core_.make_message(WakeupMessage{t->delay, std::move(t->payload)}, {}));
+      core_.delivery().tell(ActorAddress(a), Delivery::make_message(WakeupMessage{t->delay, std::move(t->payload)}, {}));
     } catch (...) {
       // Only allocation can fail here; the wake-up is then lost with the process's memory.
     }

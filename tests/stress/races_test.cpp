@@ -368,7 +368,7 @@ TEST_CASE("race F8: stopping a busy actor must not drop a reference it does not 
   // request_stop()/stop_and_wait() set STOP_REQUESTED, unlock, then nudge().
   // If the worker running the actor sees the flag first, stops it completely
   // and releases the token, nudge()'s try_acquire_idle() takes the idle token
-  // of a STOPPED actor without a retain(); run_actor -> run_stopped() then
+  // of a STOPPED actor without a retain(); RunLoop::run -> run_stopped() then
   // releases a reference nobody took: the cell is freed while addresses still
   // point at it (use-after-free / double delete).
   // We hold one address per actor and keep no dead letters. Actor objects are

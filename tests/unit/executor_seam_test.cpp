@@ -141,7 +141,7 @@ struct ParentOnExecutor : ensemble::Actor {
       return "stopping";
     }
     auto* core = address().cell()->core();
-    child = core->start_actor(ensemble::detail::make_actor_storage<Recorder>(where),
+    child = core->lifecycle().start_actor(ensemble::detail::make_actor_storage<Recorder>(where),
                               static_cast<ActorCell*>(address().cell()), index);
     return std::to_string(child.id());
   }
@@ -152,13 +152,13 @@ struct ParentOnExecutor : ensemble::Actor {
 TEST_CASE("executor seam: an actor whose cell names another executor runs only on that executor's thread") {
   Syndicate syn("seam", {.workers = 2});
   auto& core = ensemble::runtime::CoreAccess::of(syn);
-  auto owned = std::make_unique<OneThreadExecutor>(core.runner());
+  auto owned = std::make_unique<OneThreadExecutor>(core.run_loop().runner());
   OneThreadExecutor* exec = owned.get();
   std::uint8_t index = core.add_executor(std::move(owned));
   CHECK(index == 1);
   threads_seen_bad.store(0);
 
-  ActorAddress rec = core.start_actor(ensemble::detail::make_actor_storage<Recorder>(exec), nullptr, index);
+  ActorAddress rec = core.lifecycle().start_actor(ensemble::detail::make_actor_storage<Recorder>(exec), nullptr, index);
   // From a plain thread: tells and an ask.
   const int n = static_cast<int>(ensemble_test::scaled(2000));
   for (int i = 0; i < n; ++i) REQUIRE(syn.tell(rec, i).success);
@@ -183,7 +183,7 @@ TEST_CASE("executor seam: an actor whose cell names another executor runs only o
 TEST_CASE("executor seam: a child on another executor reports its exit to a pool parent; shutdown stops both") {
   auto syn = std::make_unique<Syndicate>("seam-child", ensemble::SyndicateConfig{.workers = 2});
   auto& core = ensemble::runtime::CoreAccess::of(*syn);
-  auto owned = std::make_unique<OneThreadExecutor>(core.runner());
+  auto owned = std::make_unique<OneThreadExecutor>(core.run_loop().runner());
   OneThreadExecutor* exec = owned.get();
   std::uint8_t index = core.add_executor(std::move(owned));
   threads_seen_bad.store(0);
@@ -209,6 +209,6 @@ TEST_CASE("executor seam: a child on another executor reports its exit to a pool
 TEST_CASE("executor seam: the table is bounded, and closed after shutdown") {
   Syndicate syn("seam-table", {.workers = 1});
   syn.shutdown();
-  CHECK_THROWS_AS(ensemble::runtime::CoreAccess::of(syn).add_executor(std::make_unique<OneThreadExecutor>(ensemble::runtime::CoreAccess::of(syn).runner())),
+  CHECK_THROWS_AS(ensemble::runtime::CoreAccess::of(syn).add_executor(std::make_unique<OneThreadExecutor>(ensemble::runtime::CoreAccess::of(syn).run_loop().runner())),
                   ensemble::SyndicateError);
 }

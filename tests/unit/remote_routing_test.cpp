@@ -49,7 +49,7 @@ TEST_CASE("routing: a tell to a remote cell goes to the registered router, else 
   CHECK(letters[0]->reason == "remote transport is not enabled");
 
   RecordingRouter router;
-  core.set_remote_router(&router);
+  core.delivery().set_remote_router(&router);
   CHECK(syn.tell(remote, std::string("one")).success);
   CHECK(syn.tell(remote, std::string("two")).success);
   CHECK(router.routed == std::vector<std::string>{std::to_string(remote.id()) + ":one",
@@ -60,5 +60,5 @@ TEST_CASE("routing: a tell to a remote cell goes to the registered router, else 
   CHECK_FALSE(r.success);
   CHECK(r.reason == "peer unreachable");
   CHECK(syn.status().dead_letter_count == 2);
-  core.set_remote_router(nullptr);
+  core.delivery().set_remote_router(nullptr);
 }
