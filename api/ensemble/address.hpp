@@ -16,6 +16,7 @@
 #include <utility>
 
 #include <ensemble/detail/cell.hpp>
+#include <ensemble/identity.hpp>
 
 namespace ensemble {
 
@@ -50,6 +51,10 @@ class ENSEMBLE_API ActorAddress {
   std::uint64_t id() const noexcept { return cell_ != nullptr ? cell_->id() : 0; }
   // spark's form: "ActorAddr-Actor(1a2b3c4d:000000000000002a)".
   std::string to_string() const;
+  // The actor's identity on the wire (spark's ActorId): its syndicate's id
+  // and a uuid derived from the actor's number when asked for, so an idle
+  // actor stores no text. Empty for an empty address.
+  ActorId actor_id() const;
 
   friend bool operator==(const ActorAddress& a, const ActorAddress& b) noexcept {
     return a.cell_ == b.cell_;

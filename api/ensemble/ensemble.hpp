@@ -6,6 +6,7 @@
 #include <ensemble/ask.hpp>
 #include <ensemble/diagnostics.hpp>
 #include <ensemble/errors.hpp>
+#include <ensemble/identity.hpp>
 #include <ensemble/message.hpp>
 #include <ensemble/messages.hpp>
 #include <ensemble/payload.hpp>
@@ -13,3 +14,4 @@
 #include <ensemble/syndicate.hpp>
 #include <ensemble/task.hpp>
 #include <ensemble/task/run.hpp>
+#include <ensemble/value.hpp>

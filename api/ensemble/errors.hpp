@@ -29,6 +29,13 @@ class ENSEMBLE_API BadPayloadAccess : public Error {
   using Error::Error;
 };
 
+// Bytes that a codec cannot read as a message, or a value it cannot write:
+// says what was wrong and where ("payload.items[2]: unsupported CBOR tag 1").
+class ENSEMBLE_API CodecError : public Error {
+ public:
+  using Error::Error;
+};
+
 // An ask (or tell that must succeed) whose delivery failed at once:
 // "Failed to deliver message to <target>: <reason>".
 class ENSEMBLE_API MessageDeliveryError : public Error {

@@ -28,6 +28,7 @@
 
 #include <ensemble/actor.hpp>
 #include <ensemble/address.hpp>
+#include <ensemble/identity.hpp>
 #include <ensemble/ask.hpp>
 #include <ensemble/diagnostics.hpp>
 #include <ensemble/messages.hpp>
@@ -56,6 +57,9 @@ class ENSEMBLE_API Syndicate {
   Syndicate& operator=(const Syndicate&) = delete;
 
   const std::string& name() const noexcept;
+  // spark's identity: uuid5(NAMESPACE_DNS, name), or a random uuid4 when the
+  // syndicate has no name. Peers name this syndicate by it.
+  const SyndicateId& id() const noexcept;
 
   template <class A, class... Args>
   ActorAddress create_actor(Args&&... args) {

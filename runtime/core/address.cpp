@@ -16,4 +16,10 @@ std::string ActorAddress::to_string() const {
   return buf;
 }
 
+ActorId ActorAddress::actor_id() const {
+  if (cell_ == nullptr) return {};
+  const runtime::SyndicateCore& core = *cell_->core();
+  return ActorId(core.id(), core.actor_uuid(cell_->id()));
+}
+
 }  // namespace ensemble

@@ -24,6 +24,7 @@ Syndicate::~Syndicate() {
 }
 
 const std::string& Syndicate::name() const noexcept { return core_->name(); }
+const SyndicateId& Syndicate::id() const noexcept { return core_->id(); }
 
 ActorAddress Syndicate::start_storage(detail::ActorStorage storage) {
   return core_->lifecycle().start_actor(storage, nullptr);

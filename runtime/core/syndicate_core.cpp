@@ -38,30 +38,13 @@ SyndicateConfig validated(SyndicateConfig c) {
   return c;
 }
 
-// spark derives a syndicate's id from its name (uuid5) so the same name gives
-// the same id; we keep that property with a 64-bit FNV-1a hash, and use a
-// random id for unnamed syndicates.
-std::string syndicate_id_text(const std::string& name) {
-  std::uint64_t h;
-  if (name.empty()) {
-    h = std::random_device{}();
-  } else {
-    h = 1469598103934665603ull;
-    for (unsigned char c : name) {
-      h ^= c;
-      h *= 1099511628211ull;
-    }
-  }
-  char buf[17];
-  std::snprintf(buf, sizeof buf, "%08x", static_cast<unsigned>(h ^ (h >> 32)));
-  return buf;
-}
-
 }  // namespace
 
 SyndicateCore::SyndicateCore(std::string name, SyndicateConfig config)
     : name_(std::move(name)),
-      id_text_(syndicate_id_text(name_)),
+      id_(name_.empty() ? SyndicateId::random() : SyndicateId::from_name(name_)),
+      id_text_(id_.uuid().substr(0, 8)),
+      incarnation_((std::uint64_t{std::random_device{}()} << 32) | std::random_device{}()),
       config_(validated(config)),
       started_at_(Clock::now()),
       run_loop_(*this, config_.messages_per_activation),
@@ -133,6 +116,47 @@ std::uint8_t SyndicateCore::add_executor(std::unique_ptr<Executor> executor) {
   }
   throw SyndicateError("syndicate '" + name_ + "' has no room for another executor (" +
                        std::to_string(ExecutorTable::max_others) + " at most)");
+}
+
+// An actor's uuid: a version-4-shaped uuid whose first 64 bits (less the
+// version nibble) are this incarnation's random salt and whose last 62 bits
+// are the actor's number (below the two bits of the RFC 4122 variant):
+//   ssssssss-ssss-4sss-Vnnn-nnnnnnnnnnnn   (s: salt, V: 8 to b, n: number)
+// Numbers are counters, so 2^62 is never reached. Text is made
+// only when asked for, so an idle actor stores none; reading it back needs
+// no table.
+std::string SyndicateCore::actor_uuid(std::uint64_t number) const {
+  unsigned char b[16];
+  for (int i = 0; i < 8; ++i) b[i] = static_cast<unsigned char>(incarnation_ >> (56 - 8 * i));
+  b[6] = static_cast<unsigned char>((b[6] & 0x0f) | 0x40);
+  for (int i = 0; i < 8; ++i) b[8 + i] = static_cast<unsigned char>(number >> (56 - 8 * i));
+  b[8] = static_cast<unsigned char>(0x80 | (b[8] & 0x3f));
+  return uuid_text(b);
+}
+
+std::uint64_t SyndicateCore::actor_number_of(std::string_view uuid) const noexcept {
+  if (uuid.size() != 36) return 0;
+  const std::string mine = actor_uuid(0);
+  if (uuid.compare(0, 19, mine, 0, 19) != 0) return 0;  // another incarnation or syndicate
+  std::uint64_t n = 0;
+  for (std::size_t i = 19; i < 36; ++i) {
+    const char c = uuid[i];
+    if (i == 19) {
+      if (c < '8' || c > 'b') return 0;
+      n = static_cast<std::uint64_t>(c <= '9' ? c - '8' : c - 'a' + 2);
+      continue;
+    }
+    if (c == '-') {
+      if (i != 23) return 0;
+      continue;
+    }
+    int d;
+    if (c >= '0' && c <= '9') d = c - '0';
+    else if (c >= 'a' && c <= 'f') d = c - 'a' + 10;
+    else return 0;
+    n = (n << 4) | static_cast<std::uint64_t>(d);
+  }
+  return n;
 }
 
 SystemStatus SyndicateCore::status() const {

@@ -53,7 +53,14 @@ class SyndicateCore {
   ~SyndicateCore();
 
   const std::string& name() const noexcept { return name_; }
+  const SyndicateId& id() const noexcept { return id_; }
+  // The short form in str forms: the uuid's first 8 characters (spark's).
   const std::string& id_text() const noexcept { return id_text_; }
+  // An actor's uuid, derived from its number and this incarnation's salt
+  // (identity.cpp explains the layout); actor_number_of reverses it, 0 when
+  // the text is not one of this incarnation's.
+  std::string actor_uuid(std::uint64_t number) const;
+  std::uint64_t actor_number_of(std::string_view uuid) const noexcept;
 
   // --- the collaborators ---
   Delivery& delivery() noexcept { return delivery_; }
@@ -117,7 +124,9 @@ class SyndicateCore {
   void run_shutdown();
 
   const std::string name_;
-  std::string id_text_;
+  const SyndicateId id_;
+  const std::string id_text_;
+  const std::uint64_t incarnation_;  // random: a stale address of a previous run matches nothing
   const SyndicateConfig config_;
   const Clock::time_point started_at_;
   std::atomic<std::uint64_t> next_cell_id_{1};

@@ -1,0 +1,86 @@
+// ensemble/value.hpp: the out-of-line parts of Value and ValueMap.
+#include <ensemble/value.hpp>
+
+#include <string>
+
+namespace ensemble {
+
+namespace {
+constexpr const char* kind_names[] = {"null",  "bool", "int",   "big int", "float",    "text",        "bytes",
+                                      "array", "map",  "tuple", "actor ref", "actor id", "syndicate id"};
+static_assert(std::size(kind_names) == std::variant_size_v<Value::Storage>);
+}  // namespace
+
+const char* to_string(ValueKind kind) noexcept {
+  const auto i = static_cast<std::size_t>(kind);
+  return i < std::size(kind_names) ? kind_names[i] : "?";
+}
+
+ValueMap::ValueMap(std::initializer_list<Entry> entries) {
+  entries_.reserve(entries.size());
+  for (const Entry& e : entries) set(e.first, e.second);
+}
+
+const Value* ValueMap::find(std::string_view key) const noexcept {
+  for (const Entry& e : entries_) {
+    if (e.first == key) return &e.second;
+  }
+  return nullptr;
+}
+
+Value* ValueMap::find(std::string_view key) noexcept {
+  for (Entry& e : entries_) {
+    if (e.first == key) return &e.second;
+  }
+  return nullptr;
+}
+
+Value& ValueMap::set(std::string key, Value value) {
+  if (Value* v = find(key)) {
+    *v = std::move(value);
+    return *v;
+  }
+  return entries_.emplace_back(std::move(key), std::move(value)).second;
+}
+
+void ValueMap::append(std::string key, Value value) { entries_.emplace_back(std::move(key), std::move(value)); }
+
+bool ValueMap::equals(const ValueMap& other) const { return entries_ == other.entries_; }
+
+Value::Value(BigInt b) : v_(nullptr) {
+  // Normalise: a magnitude that fits int64 (on its side of zero) is a plain integer.
+  std::size_t first = 0;
+  while (first < b.magnitude.size() && b.magnitude[first] == 0) ++first;
+  b.magnitude.erase(b.magnitude.begin(), b.magnitude.begin() + static_cast<std::ptrdiff_t>(first));
+  if (b.magnitude.size() <= 8) {
+    std::uint64_t m = 0;
+    for (std::uint8_t byte : b.magnitude) m = (m << 8) | byte;
+    if (!b.negative && m <= static_cast<std::uint64_t>(INT64_MAX)) {
+      v_ = static_cast<std::int64_t>(m);
+      return;
+    }
+    if (b.negative && m <= static_cast<std::uint64_t>(INT64_MAX) + 1) {
+      v_ = m == 0 ? std::int64_t{0} : static_cast<std::int64_t>(~(m - 1));  // -m without overflow
+      return;
+    }
+  }
+  if (b.magnitude.empty()) b.negative = false;
+  v_ = std::move(b);
+}
+
+BigInt Value::big_from_unsigned(std::uint64_t n) {
+  BigInt b;
+  for (int shift = 56; shift >= 0; shift -= 8) {
+    const auto byte = static_cast<std::uint8_t>(n >> shift);
+    if (!b.magnitude.empty() || byte != 0) b.magnitude.push_back(byte);
+  }
+  return b;
+}
+
+void Value::wrong_kind(std::size_t wanted) const {
+  const std::size_t have = v_.index();
+  throw BadPayloadAccess(std::string("value holds ") + kind_names[have] + ", not " +
+                         (wanted < std::size(kind_names) ? kind_names[wanted] : "that type"));
+}
+
+}  // namespace ensemble
