@@ -93,13 +93,16 @@ class ENSEMBLE_API ValueMap {
   // Appends without looking for an existing key (decoders that have checked).
   void append(std::string key, Value value);
 
-  std::size_t size() const noexcept { return entries_.size(); }
-  bool empty() const noexcept { return entries_.empty(); }
-  void reserve(std::size_t n) { entries_.reserve(n); }
-  auto begin() const noexcept { return entries_.begin(); }
-  auto end() const noexcept { return entries_.end(); }
-  auto begin() noexcept { return entries_.begin(); }
-  auto end() noexcept { return entries_.end(); }
+  // Defined below Value: an entry's type is complete only there.
+  using iterator = std::vector<Entry>::iterator;
+  using const_iterator = std::vector<Entry>::const_iterator;
+  std::size_t size() const noexcept;
+  bool empty() const noexcept;
+  void reserve(std::size_t n);
+  const_iterator begin() const noexcept;
+  const_iterator end() const noexcept;
+  iterator begin() noexcept;
+  iterator end() noexcept;
 
   // Same keys and values in the same order.
   bool equals(const ValueMap& other) const;
@@ -203,7 +206,7 @@ class ENSEMBLE_API Value {
   template <class T, std::size_t... I>
   static constexpr std::size_t index_in(std::index_sequence<I...>) {
     std::size_t found = sizeof...(I);
-    ((std::is_same_v<T, std::variant_alternative_t<I, Storage>> ? (found = I, true) : false) || ...);
+    ((found = std::is_same_v<T, std::variant_alternative_t<I, Storage>> ? I : found), ...);
     return found;
   }
   [[noreturn]] void wrong_kind(std::size_t wanted) const;
@@ -211,5 +214,13 @@ class ENSEMBLE_API Value {
 
   Storage v_;
 };
+
+inline std::size_t ValueMap::size() const noexcept { return entries_.size(); }
+inline bool ValueMap::empty() const noexcept { return entries_.empty(); }
+inline void ValueMap::reserve(std::size_t n) { entries_.reserve(n); }
+inline ValueMap::const_iterator ValueMap::begin() const noexcept { return entries_.begin(); }
+inline ValueMap::const_iterator ValueMap::end() const noexcept { return entries_.end(); }
+inline ValueMap::iterator ValueMap::begin() noexcept { return entries_.begin(); }
+inline ValueMap::iterator ValueMap::end() noexcept { return entries_.end(); }
 
 }  // namespace ensemble

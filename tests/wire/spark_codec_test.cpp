@@ -243,6 +243,32 @@ TEST_CASE("bad envelopes are refused with the field's name") {
                        "spark frame announces 67108865 bytes, above 64 MiB", CodecError);
 }
 
+TEST_CASE("optional fields: null or missing take spark's defaults") {
+  const std::vector<std::uint8_t> frame = spark_frames::bytes(spark_frames::request_hex);
+  const std::vector<std::uint8_t> body(frame.begin() + 4, frame.end());
+  Value root = decode_cbor(std::span(body).subspan(6));
+  ValueMap& m = root.get<ValueMap>();
+  m.set("correlation_id", Value(nullptr));
+  m.set("trace_id", Value(nullptr));
+  m.set("sender", Value(nullptr));
+  std::vector<std::uint8_t> out{'S', 'P', 'C', 'B', 0, 1};
+  encode_cbor(root, out);
+  WireEnvelope e = decode_spark_body(out);
+  CHECK(e.correlation_id == std::optional<std::string>(e.message_id));  // spark: message_id when absent
+  CHECK_FALSE(e.trace_id.has_value());
+  CHECK_FALSE(e.sender.has_value());
+
+  ValueMap without;
+  for (const auto& [k, v] : m) {
+    if (k != "correlation_id" && k != "trace_id" && k != "sender" && k != "deadline") without.append(k, v);
+  }
+  out.resize(6);
+  encode_cbor(Value(without), out);
+  e = decode_spark_body(out);
+  CHECK(e.correlation_id == std::optional<std::string>(e.message_id));
+  CHECK_FALSE(e.deadline.has_value());
+}
+
 TEST_CASE("deadlines travel as isoformat text with an offset") {
   using namespace std::chrono;
   const auto t = sys_days{year{2026} / 12 / 2} + hours{11} + minutes{5} + seconds{7} + microseconds{250000};
@@ -251,6 +277,8 @@ TEST_CASE("deadlines travel as isoformat text with an offset") {
   CHECK(parse_deadline("2026-12-02T11:05:07.250000+00:00") == t);
   CHECK(parse_deadline("2026-12-02T13:05:07.25+02:00") == t);
   CHECK(parse_deadline("2026-12-02T11:05:07.250Z") == t);
+  CHECK_THROWS_WITH_AS(parse_deadline("0001-01-01T00:00:00+01:00"),
+                       "envelope field \"deadline\" is outside years 1 to 9999: 0001-01-01T00:00:00+01:00", CodecError);
   WireEnvelope e;
   e.target = ActorId(server, "a");
   e.message_id = "m";

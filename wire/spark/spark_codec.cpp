@@ -138,7 +138,14 @@ system_clock::time_point parse_deadline(std::string_view s) {
     throw CodecError("envelope field \"deadline\" has a bad UTC offset: " + std::string(s));
   }
   const auto local = sys_days{ymd} + hours{h} + minutes{mi} + seconds{sec} + microseconds{us};
-  return time_point_cast<system_clock::duration>(local - offset);
+  const auto utc = local - offset;
+  // Python's datetime holds years 1 to 9999; so must the UTC time we would
+  // write back.
+  const year_month_day utc_day{floor<days>(utc)};
+  if (y < 1 || utc_day.year() < year{1} || utc_day.year() > year{9999}) {
+    throw CodecError("envelope field \"deadline\" is outside years 1 to 9999: " + std::string(s));
+  }
+  return time_point_cast<system_clock::duration>(utc);
 }
 
 std::vector<std::uint8_t> encode_spark_body(const WireEnvelope& e) {
