@@ -160,6 +160,9 @@ class ENSEMBLE_API Payload {
 
   // The stored type's (demangled) name, or "empty".
   std::string type_name() const;
+  // Internal: the stored type's identity (its operations table), null when
+  // empty. The codec registry (ensemble/codec.hpp) finds a type's codec by it.
+  const detail::PayloadOps* ops() const noexcept { return ops_; }
 
   void reset() noexcept {
     if (ops_ != nullptr) {

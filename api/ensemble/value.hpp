@@ -130,6 +130,10 @@ enum class ValueKind : std::uint8_t {
 
 ENSEMBLE_API const char* to_string(ValueKind kind) noexcept;
 
+// RFC 3629 UTF-8: no overlong forms, no surrogates, nothing above U+10FFFF.
+// Decoders check text from outside with it.
+ENSEMBLE_API bool is_valid_utf8(std::string_view s) noexcept;
+
 class ENSEMBLE_API Value {
  public:
   using Storage = std::variant<std::nullptr_t, bool, std::int64_t, BigInt, double, std::string, Bytes,

@@ -167,41 +167,6 @@ struct Writer {
 
 // ---------------------------------------------------------------- reading
 
-// RFC 3629: no overlong forms, no surrogates, nothing above U+10FFFF.
-bool valid_utf8(const unsigned char* s, std::size_t n) {
-  std::size_t i = 0;
-  while (i < n) {
-    const unsigned char c = s[i];
-    if (c < 0x80) {
-      ++i;
-      continue;
-    }
-    std::size_t len;
-    std::uint32_t cp;
-    if ((c & 0xe0) == 0xc0) {
-      len = 2;
-      cp = c & 0x1f;
-    } else if ((c & 0xf0) == 0xe0) {
-      len = 3;
-      cp = c & 0x0f;
-    } else if ((c & 0xf8) == 0xf0) {
-      len = 4;
-      cp = c & 0x07;
-    } else {
-      return false;
-    }
-    if (i + len > n) return false;
-    for (std::size_t k = 1; k < len; ++k) {
-      if ((s[i + k] & 0xc0) != 0x80) return false;
-      cp = (cp << 6) | (s[i + k] & 0x3f);
-    }
-    if ((len == 2 && cp < 0x80) || (len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000)) return false;
-    if (cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) return false;
-    i += len;
-  }
-  return true;
-}
-
 std::string describe(const Value& v) { return to_string(v.kind()); }
 
 struct Frame {
@@ -341,7 +306,7 @@ class Reader {
   }
   void on_text(cbor_data d, std::size_t n) {
     no_tag();
-    if (!valid_utf8(d, n)) return fail("text is not valid UTF-8");
+    if (!is_valid_utf8(std::string_view(reinterpret_cast<const char*>(d), n))) return fail("text is not valid UTF-8");
     if (!stack_.empty() && stack_.back().kind == Frame::Kind::text) {
       stack_.back().text.append(reinterpret_cast<const char*>(d), n);
       return;
