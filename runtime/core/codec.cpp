@@ -3,16 +3,19 @@
 #include <ensemble/codec.hpp>
 
 #include <algorithm>
+#include <array>
 #include <bit>
 #include <cstring>
 #include <cstdio>
 #include <memory>
 #include <mutex>
-#include <shared_mutex>
+#include <atomic>
 #include <string>
 #include <unordered_map>
 
 #include <ensemble/errors.hpp>
+
+#include "runtime/base/hex_swar.hpp"
 
 namespace ensemble {
 
@@ -35,8 +38,12 @@ std::uint64_t fnv1a64(std::string_view s) noexcept {
 }
 
 // The registry: written at registration (usually before main), read on
-// every encode and decode. Entries are never removed, so a pointer found
-// under the shared lock stays valid.
+// every encode and decode. Readers take no lock: they load the current
+// tables (acquire, pairing with the release that published them) and look
+// up. A registration copies the tables under the mutex, adds the type and
+// publishes the copy; old tables are kept until exit, because a reader may
+// still be looking at them (registrations are few). Entries are never
+// removed, so a pointer found stays valid.
 class Registry {
  public:
   static Registry& instance() {
@@ -44,39 +51,47 @@ class Registry {
     return r;
   }
   void add(detail::TypeCodec c) {
-    std::unique_lock lock(mutex_);
+    std::lock_guard lock(mutex_);
     c.name_hash = fnv1a64(c.name);
     if (c.name.empty()) throw InvalidArgument("register_type: the name is empty");
-    if (auto it = by_hash_.find(c.name_hash); it != by_hash_.end()) {
+    const Tables& now = *tables_.back();
+    if (auto it = now.by_hash.find(c.name_hash); it != now.by_hash.end()) {
       throw InvalidArgument(it->second->name == c.name
                                 ? "register_type: \"" + c.name + "\" is registered already"
                                 : "register_type: \"" + c.name + "\" has the same hash as \"" + it->second->name +
                                       "\"; choose another name");
     }
-    if (auto it = by_ops_.find(c.ops); it != by_ops_.end()) {
+    if (auto it = now.by_ops.find(c.ops); it != now.by_ops.end()) {
       throw InvalidArgument("register_type: this type is registered already as \"" + it->second->name + "\"");
     }
+    auto next = std::make_unique<Tables>(now);
     auto* entry = entries_.emplace_back(std::make_unique<detail::TypeCodec>(std::move(c))).get();
-    by_hash_.emplace(entry->name_hash, entry);
-    by_ops_.emplace(entry->ops, entry);
+    next->by_hash.emplace(entry->name_hash, entry);
+    next->by_ops.emplace(entry->ops, entry);
+    current_.store(next.get(), std::memory_order_release);  // readers see the entry complete
+    tables_.push_back(std::move(next));
   }
-  const detail::TypeCodec* by_ops(const detail::PayloadOps* ops) const {
-    std::shared_lock lock(mutex_);
-    auto it = by_ops_.find(ops);
-    return it == by_ops_.end() ? nullptr : it->second;
+  const detail::TypeCodec* by_ops(const detail::PayloadOps* ops) const noexcept {
+    const Tables* t = current_.load(std::memory_order_acquire);  // pairs with the release in add()
+    auto it = t->by_ops.find(ops);
+    return it == t->by_ops.end() ? nullptr : it->second;
   }
-  const detail::TypeCodec* by_hash(std::uint64_t h) const {
-    std::shared_lock lock(mutex_);
-    auto it = by_hash_.find(h);
-    return it == by_hash_.end() ? nullptr : it->second;
+  const detail::TypeCodec* by_hash(std::uint64_t h) const noexcept {
+    const Tables* t = current_.load(std::memory_order_acquire);  // as above
+    auto it = t->by_hash.find(h);
+    return it == t->by_hash.end() ? nullptr : it->second;
   }
 
  private:
+  struct Tables {
+    std::unordered_map<std::uint64_t, const detail::TypeCodec*> by_hash;
+    std::unordered_map<const detail::PayloadOps*, const detail::TypeCodec*> by_ops;
+  };
   Registry();
-  mutable std::shared_mutex mutex_;
+  std::mutex mutex_;  // registrations
   std::vector<std::unique_ptr<detail::TypeCodec>> entries_;
-  std::unordered_map<std::uint64_t, const detail::TypeCodec*> by_hash_;
-  std::unordered_map<const detail::PayloadOps*, const detail::TypeCodec*> by_ops_;
+  std::vector<std::unique_ptr<Tables>> tables_;  // every version published, the newest last
+  std::atomic<const Tables*> current_{nullptr};
 };
 
 template <class T>
@@ -92,6 +107,8 @@ void add_builtin(Registry& r, const char* name) {
 
 // The types every ensemble process can exchange without registering them.
 Registry::Registry() {
+  tables_.push_back(std::make_unique<Tables>());
+  current_.store(tables_.back().get(), std::memory_order_release);
   add_builtin<Value>(*this, "ensemble.Value");
   add_builtin<std::string>(*this, "ensemble.string");
   add_builtin<bool>(*this, "ensemble.bool");
@@ -109,24 +126,25 @@ Registry::Registry() {
 
 // --- identities: a canonical lower-case uuid as 16 bytes, anything else as text ---
 
-int hex_digit(char c) noexcept {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  return -1;
-}
-
+// Lower-case hex only: the canonical form is what goes out as 16 bytes, so
+// that the text comes back byte for byte.
 bool parse_uuid(std::string_view s, unsigned char (&out)[16]) noexcept {
   if (s.size() != 36 || s[8] != '-' || s[13] != '-' || s[18] != '-' || s[23] != '-') return false;
-  std::size_t k = 0;
-  for (std::size_t i = 0; i < 36; ++i) {
-    if (i == 8 || i == 13 || i == 18 || i == 23) continue;
-    const int hi = hex_digit(s[i]);
-    const int lo = hex_digit(s[i + 1]);
-    if (hi < 0 || lo < 0) return false;
-    out[k++] = static_cast<unsigned char>(hi << 4 | lo);
-    ++i;
+  // The 32 digits without the dashes, eight at a time (runtime/base/hex_swar.hpp).
+  char d[32];
+  std::memcpy(d, s.data(), 8);
+  std::memcpy(d + 8, s.data() + 9, 4);
+  std::memcpy(d + 12, s.data() + 14, 4);
+  std::memcpy(d + 16, s.data() + 19, 4);
+  std::memcpy(d + 20, s.data() + 24, 12);
+  // Parse without checking, format back, compare: equal only for canonical
+  // lower-case digits (anything else travels as text, unchanged).
+  char back[32];
+  for (int i = 0; i < 4; ++i) {
+    runtime::hex8_to_bytes_unchecked(d + 8 * i, out + 4 * i);
+    runtime::bytes_to_hex8(out + 4 * i, back + 8 * i);
   }
-  return true;
+  return std::memcmp(d, back, 32) == 0;
 }
 
 void put_id_text(ByteWriter& w, std::string_view s) {
@@ -288,11 +306,7 @@ Value Codec<Value>::decode(ByteReader& r) {
 void detail::register_type_codec(TypeCodec codec) { Registry::instance().add(std::move(codec)); }
 
 bool payload_has_codec(const Payload& p) noexcept {
-  try {
-    return p.ops() != nullptr && Registry::instance().by_ops(p.ops()) != nullptr;
-  } catch (...) {
-    return false;
-  }
+  return p.ops() != nullptr && Registry::instance().by_ops(p.ops()) != nullptr;
 }
 
 void encode_payload(const Payload& p, ByteWriter& w) {

@@ -65,6 +65,19 @@ TEST_CASE("a minimal envelope is small: uuids as 16 bytes, defaults as flags") {
   CHECK_FALSE(back.sender.has_value());
 }
 
+TEST_CASE("identities that are not canonical uuids travel as text, unchanged") {
+  NativeEnvelope e;
+  e.target = ActorId(SyndicateId("7BC44254-6D13-4C10-A15B-3E1313C06270"), "7bc44254-6d13-4c10-a15b-3e1313c0627g");
+  e.sender = ActorId(SyndicateId("echo"), "7bc44254-6d13-4c10-a15b+3e1313c06270");
+  e.payload = Payload(1);
+  std::vector<std::uint8_t> out;
+  encode_native(e, out);
+  const NativeEnvelope back = decode_native(out);
+  CHECK(back.target == e.target);
+  CHECK(back.sender == e.sender);
+  CHECK(out.size() == 1 + 1 + 2 * (2 + 36) + (2 + 4) + (2 + 36) + 1 + 8 + 1);
+}
+
 TEST_CASE("bad native envelopes are refused") {
   std::vector<std::uint8_t> good;
   encode_native(sample(), good);
