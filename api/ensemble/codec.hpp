@@ -426,5 +426,9 @@ ENSEMBLE_API void encode_payload(const Payload& p, ByteWriter& w);
 ENSEMBLE_API Payload decode_payload(ByteReader& r);
 // True when `p`'s type can cross (a tell to another process checks it).
 ENSEMBLE_API bool payload_has_codec(const Payload& p) noexcept;
+// "payload type X has no codec: ...": the reason a tell to another process
+// fails with. The text lives as long as the process (one per type), as a
+// DeliveryResult's reason must.
+ENSEMBLE_API const char* no_codec_reason(const Payload& p);
 
 }  // namespace ensemble

@@ -1,6 +1,7 @@
 // tell(): the checks in spark's order, the envelope, the push, the wake-up.
 #include <new>
 
+#include <ensemble/codec.hpp>
 #include <ensemble/detail/frame_alloc.hpp>
 
 #include "runtime/base/atomics.hpp"
@@ -77,6 +78,9 @@ DeliveryResult Delivery::tell(const ActorAddress& target, Message message) {
       // acquire: pairs with the release store in set_remote_router.
       RemoteRouter* router = remote_router_.load(std::memory_order_acquire);
       if (router == nullptr) return fail(reasons::no_remote_transport);
+      // What leaves the process is bytes: a payload type without a codec
+      // fails here, by name, whatever the transport (ensemble/codec.hpp).
+      if (!payload_has_codec(message.content())) return fail(no_codec_reason(message.content()));
       DeliveryResult r = router->route(*static_cast<RemoteCell*>(cell), message);
       return r.success ? r : fail(r.reason);
     }

@@ -309,12 +309,25 @@ bool payload_has_codec(const Payload& p) noexcept {
   return p.ops() != nullptr && Registry::instance().by_ops(p.ops()) != nullptr;
 }
 
+namespace {
+std::string no_codec_text(const Payload& p) {
+  return "payload type " + p.type_name() + " has no codec: register it with ensemble::register_type<T>(\"a.stable.Name\")";
+}
+}  // namespace
+
+const char* no_codec_reason(const Payload& p) {
+  // One text per type, kept until exit: a bounded set (the program's types).
+  static std::mutex mutex;
+  static std::unordered_map<const detail::PayloadOps*, std::unique_ptr<const std::string>> texts;
+  std::lock_guard lock(mutex);
+  auto& text = texts[p.ops()];
+  if (!text) text = std::make_unique<const std::string>(no_codec_text(p));
+  return text->c_str();
+}
+
 void encode_payload(const Payload& p, ByteWriter& w) {
   const detail::TypeCodec* c = p.ops() != nullptr ? Registry::instance().by_ops(p.ops()) : nullptr;
-  if (c == nullptr) {
-    throw CodecError("payload type " + p.type_name() +
-                     " has no codec: register it with ensemble::register_type<T>(\"a.stable.Name\")");
-  }
+  if (c == nullptr) throw CodecError(no_codec_text(p));
   std::uint8_t h[8];
   std::memcpy(h, &c->name_hash, 8);
   w.raw(h, 8);

@@ -54,11 +54,21 @@ TEST_CASE("routing: a tell to a remote cell goes to the registered router, else 
   CHECK(syn.tell(remote, std::string("two")).success);
   CHECK(router.routed == std::vector<std::string>{std::to_string(remote.id()) + ":one",
                                                    std::to_string(remote.id()) + ":two"});
+  // What leaves the process is bytes: a type without a codec fails at the
+  // tell, by name, with a dead letter, and never reaches the router.
+  struct NoCodec {
+    int x;
+  };
+  r = syn.tell(remote, NoCodec{1});
+  CHECK_FALSE(r.success);
+  CHECK(std::string(r.reason).find("NoCodec has no codec") != std::string::npos);
+  CHECK(router.routed.size() == 2);
+  CHECK(syn.dead_letters().back()->reason == std::string(r.reason));
   // The router's own refusal is the tell's answer, with a dead letter.
   router.refuse = true;
   r = syn.tell(remote, std::string("three"));
   CHECK_FALSE(r.success);
   CHECK(r.reason == "peer unreachable");
-  CHECK(syn.status().dead_letter_count == 2);
+  CHECK(syn.status().dead_letter_count == 3);
   core.delivery().set_remote_router(nullptr);
 }
