@@ -87,6 +87,18 @@ TEST_CASE("bad native envelopes are refused") {
   v = good;
   v[1] |= 0x80;
   CHECK(error_of(v) == "native codec: unknown envelope flags at byte 2");
+  {  // the correlation flag with a correlation id of 0: the fuzzer's find
+    NativeEnvelope e = sample();
+    e.headers = ValueMap();
+    e.deadline.reset();
+    e.sender.reset();
+    e.message_id = 1;
+    e.correlation_id = 2;
+    std::vector<std::uint8_t> flagged;
+    encode_native(e, flagged);
+    flagged[1 + 1 + 34 + 1] = 0;  // version, flags, target, message id: the correlation id's byte
+    CHECK(error_of(flagged) == "native codec: a correlation id flagged but 0 or equal to the message id at byte 38");
+  }
   v = good;
   v.push_back(0);
   CHECK(error_of(v).find("trailing bytes") != std::string::npos);

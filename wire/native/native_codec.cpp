@@ -41,7 +41,15 @@ NativeEnvelope decode_native(std::span<const std::uint8_t> bytes) {
   e.target = Codec<ActorId>::decode(r);
   if (flags & flag_sender) e.sender = Codec<ActorId>::decode(r);
   e.message_id = r.varint();
-  e.correlation_id = (flags & flag_correlation) ? r.varint() : e.message_id;
+  e.correlation_id = e.message_id;
+  if (flags & flag_correlation) {
+    // One form per envelope: the flag is set only for a correlation id of
+    // its own (found by fuzzing: 0 here read back as "none").
+    e.correlation_id = r.varint();
+    if (e.correlation_id == 0 || e.correlation_id == e.message_id) {
+      r.fail("a correlation id flagged but 0 or equal to the message id");
+    }
+  }
   if (flags & flag_deadline) {
     e.deadline = std::chrono::system_clock::time_point(
         std::chrono::duration_cast<std::chrono::system_clock::duration>(std::chrono::nanoseconds(r.zigzag())));
