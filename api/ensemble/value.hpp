@@ -90,8 +90,11 @@ class ENSEMBLE_API ValueMap {
   Value* find(std::string_view key) noexcept;
   // Sets `key`, keeping its place if it exists, appending it if not.
   Value& set(std::string key, Value value);
-  // Appends without looking for an existing key (decoders that have checked).
+  // Appends without looking for an existing key (decoders, which then call
+  // duplicate_key() once).
   void append(std::string key, Value value);
+  // A key that appears more than once, or null. O(n log n).
+  const std::string* duplicate_key() const;
 
   // Defined below Value: an entry's type is complete only there.
   using iterator = std::vector<Entry>::iterator;

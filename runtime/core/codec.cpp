@@ -172,27 +172,6 @@ std::string get_id_text(ByteReader& r) {
   return std::string(t);
 }
 
-const char* duplicate_key(const ValueMap& m) {
-  const std::size_t n = m.size();
-  if (n < 2) return nullptr;
-  if (n <= 16) {
-    for (auto i = m.begin(); i != m.end(); ++i) {
-      for (auto j = std::next(i); j != m.end(); ++j) {
-        if (i->first == j->first) return i->first.c_str();
-      }
-    }
-    return nullptr;
-  }
-  std::vector<const std::string*> keys;
-  keys.reserve(n);
-  for (const auto& e : m) keys.push_back(&e.first);
-  std::sort(keys.begin(), keys.end(), [](const std::string* a, const std::string* b) { return *a < *b; });
-  for (std::size_t i = 1; i < n; ++i) {
-    if (*keys[i - 1] == *keys[i]) return keys[i]->c_str();
-  }
-  return nullptr;
-}
-
 std::string checked_text(ByteReader& r) {
   const std::string_view t = r.text();
   if (!is_valid_utf8(t)) r.fail("text that is not UTF-8");
@@ -290,7 +269,7 @@ Value Codec<Value>::decode(ByteReader& r) {
         std::string k = checked_text(r);
         m.append(std::move(k), decode(r));
       }
-      if (duplicate_key(m) != nullptr) r.fail("a map with a duplicate key");
+      if (m.duplicate_key() != nullptr) r.fail("a map with a duplicate key");
       return Value(std::move(m));
     }
     case ValueKind::actor_ref:

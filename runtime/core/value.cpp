@@ -1,6 +1,7 @@
 // ensemble/value.hpp: the out-of-line parts of Value and ValueMap.
 #include <ensemble/value.hpp>
 
+#include <algorithm>
 #include <string>
 
 namespace ensemble {
@@ -80,6 +81,27 @@ Value& ValueMap::set(std::string key, Value value) {
 }
 
 void ValueMap::append(std::string key, Value value) { entries_.emplace_back(std::move(key), std::move(value)); }
+
+const std::string* ValueMap::duplicate_key() const {
+  const std::size_t n = entries_.size();
+  if (n < 2) return nullptr;
+  if (n <= 16) {  // messages' maps are small: compare pairs, no allocation
+    for (std::size_t i = 0; i < n; ++i) {
+      for (std::size_t j = i + 1; j < n; ++j) {
+        if (entries_[i].first == entries_[j].first) return &entries_[i].first;
+      }
+    }
+    return nullptr;
+  }
+  std::vector<const std::string*> keys;
+  keys.reserve(n);
+  for (const Entry& e : entries_) keys.push_back(&e.first);
+  std::sort(keys.begin(), keys.end(), [](const std::string* a, const std::string* b) { return *a < *b; });
+  for (std::size_t i = 1; i < n; ++i) {
+    if (*keys[i - 1] == *keys[i]) return keys[i];
+  }
+  return nullptr;
+}
 
 bool ValueMap::equals(const ValueMap& other) const { return entries_ == other.entries_; }
 

@@ -47,6 +47,17 @@ TEST_CASE("a Value is built, walked and compared") {
   CHECK(Value(ValueTuple{{1, 2}}) != Value(ValueArray{1, 2}));
 }
 
+TEST_CASE("duplicate keys are found in small and large maps") {
+  for (int n : {3, 40}) {
+    ValueMap m;
+    for (int i = 0; i < n; ++i) m.append("k" + std::to_string(i), i);
+    CHECK(m.duplicate_key() == nullptr);
+    m.append("k1", 0);
+    REQUIRE(m.duplicate_key() != nullptr);
+    CHECK(*m.duplicate_key() == "k1");
+  }
+}
+
 TEST_CASE("a Value is told and matched like any payload") {
   Syndicate syn;
   ActorAddress summer = syn.create_actor<Summer>();

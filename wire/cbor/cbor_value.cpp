@@ -435,9 +435,10 @@ class Reader {
         deliver(Value(std::move(f.array)));
         return;
       case Frame::Kind::map: {
-        if (const char* dup = duplicate_key(f.map)) {
+        if (const std::string* dup = f.map.duplicate_key()) {
+          const std::string key = *dup;
           stack_.push_back(std::move(f));  // so the path names the map
-          return fail("duplicate map key \"" + std::string(dup) + "\"");
+          return fail("duplicate map key \"" + key + "\"");
         }
         const std::string where = path();
         deliver(from_marker_map(std::move(f.map), where.c_str()));
@@ -454,27 +455,6 @@ class Reader {
         }
         return;
     }
-  }
-
-  static const char* duplicate_key(const ValueMap& m) {
-    const std::size_t n = m.size();
-    if (n < 2) return nullptr;
-    if (n <= 16) {
-      for (auto i = m.begin(); i != m.end(); ++i) {
-        for (auto j = std::next(i); j != m.end(); ++j) {
-          if (i->first == j->first) return i->first.c_str();
-        }
-      }
-      return nullptr;
-    }
-    std::vector<const std::string*> keys;
-    keys.reserve(n);
-    for (const auto& e : m) keys.push_back(&e.first);
-    std::sort(keys.begin(), keys.end(), [](const std::string* a, const std::string* b) { return *a < *b; });
-    for (std::size_t i = 1; i < n; ++i) {
-      if (*keys[i - 1] == *keys[i]) return keys[i]->c_str();
-    }
-    return nullptr;
   }
 
   std::string path() const {
