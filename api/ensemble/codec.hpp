@@ -326,8 +326,8 @@ struct Codec<std::variant<T...>> {
   template <std::size_t... I>
   static std::variant<T...> decode_at(ByteReader& r, std::size_t i, std::index_sequence<I...>) {
     std::optional<std::variant<T...>> out;
-    ((i == I ? (out.emplace(std::in_place_index<I>, Codec<std::variant_alternative_t<I, std::variant<T...>>>::decode(r)), true)
-             : false) ||
+    ((i == I ? (void)out.emplace(std::in_place_index<I>, Codec<std::variant_alternative_t<I, std::variant<T...>>>::decode(r))
+             : (void)0),
      ...);
     return std::move(*out);
   }
