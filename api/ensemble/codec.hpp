@@ -12,7 +12,9 @@
 // Built-in codecs: bool, the integer types, float, double, std::string,
 // std::vector, std::array, std::map, std::unordered_map, std::optional,
 // std::variant, std::pair, std::tuple, Value (and everything it holds),
-// ActorId, SyndicateId, ActorRef, Bytes. Anything else: specialise
+// ActorId, SyndicateId, ActorRef, Bytes. Not yet ActorAddress: turning an
+// ActorId back into an address one can tell needs the remote layer; send
+// ActorRef{addr.actor_id()} meanwhile. Anything else: specialise
 // ensemble::Codec<T> with
 //   static void encode(ByteWriter& w, const T& v);
 //   static T decode(ByteReader& r);
