@@ -273,16 +273,10 @@ class Reader {
       deliver(Value(-1 - static_cast<std::int64_t>(n)));
       return;
     }
-    BigInt b{true, {}};
-    // magnitude n + 1, up to 2^64 (nine bytes).
-    const bool carry = n == UINT64_MAX;
-    const std::uint64_t m = n + 1;
-    if (carry) b.magnitude.push_back(1);
-    for (int shift = 56; shift >= 0; shift -= 8) {
-      const auto byte = static_cast<std::uint8_t>(m >> shift);
-      if (!b.magnitude.empty() || byte != 0) b.magnitude.push_back(byte);
-    }
-    deliver(Value(std::move(b)));
+    // Beyond int64: the same arithmetic as a tag-3 bignum holding n.
+    std::vector<std::uint8_t> be(8);
+    for (int i = 0; i < 8; ++i) be[static_cast<std::size_t>(i)] = static_cast<std::uint8_t>(n >> (56 - 8 * i));
+    deliver(bignum(true, std::move(be)));
   }
   void on_double(double d) {
     no_tag();
@@ -503,6 +497,10 @@ std::optional<ActorId> id_from_map(const Value* v) {
 }  // namespace
 
 void encode_cbor(const Value& v, std::vector<std::uint8_t>& out) { v.visit(Writer{out}); }
+void encode_cbor(const ValueMap& m, std::vector<std::uint8_t>& out) { Writer{out}(m); }
+void encode_cbor_text(std::string_view s, std::vector<std::uint8_t>& out) { put_text(out, s); }
+void encode_cbor_null(std::vector<std::uint8_t>& out) { Writer{out}(nullptr); }
+void encode_cbor_actor_id_map(const ActorId& id, std::vector<std::uint8_t>& out) { put_id_map(out, id); }
 
 Value decode_cbor(std::span<const std::uint8_t> bytes, const char* where, const CborLimits& limits) {
   return Reader(where, limits).read(bytes);

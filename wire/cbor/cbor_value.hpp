@@ -18,6 +18,7 @@
 #include <cstdint>
 #include <optional>
 #include <span>
+#include <string_view>
 #include <vector>
 
 #include <ensemble/value.hpp>
@@ -30,6 +31,13 @@ struct CborLimits {
 
 // Appends the CBOR of `v` to `out`.
 void encode_cbor(const Value& v, std::vector<std::uint8_t>& out);
+// The pieces of an envelope, written as the value writer writes them,
+// without building a Value first: a map, a text, null, and spark's bare
+// ActorId map {"system_uuid", "actor_id"}.
+void encode_cbor(const ValueMap& m, std::vector<std::uint8_t>& out);
+void encode_cbor_text(std::string_view s, std::vector<std::uint8_t>& out);
+void encode_cbor_null(std::vector<std::uint8_t>& out);
+void encode_cbor_actor_id_map(const ActorId& id, std::vector<std::uint8_t>& out);
 
 // Reads exactly one item that fills `bytes`; throws CodecError otherwise.
 // `where` names the item in error messages ("payload").

@@ -18,17 +18,14 @@ namespace {
 
 using namespace std::chrono;
 
-void put_text(std::vector<std::uint8_t>& out, std::string_view s) { encode_cbor(Value(s), out); }
-
-void put_id(std::vector<std::uint8_t>& out, const ActorId& id) {
-  ValueMap m;
-  m.append("system_uuid", Value(id.syndicate_id().uuid()));
-  m.append("actor_id", Value(id.actor_id()));
-  encode_cbor(Value(std::move(m)), out);
-}
+void put_text(std::vector<std::uint8_t>& out, std::string_view s) { encode_cbor_text(s, out); }
 
 void put_optional_text(std::vector<std::uint8_t>& out, const std::optional<std::string>& s) {
-  encode_cbor(s ? Value(*s) : Value(nullptr), out);
+  if (s) {
+    encode_cbor_text(*s, out);
+  } else {
+    encode_cbor_null(out);
+  }
 }
 
 CodecError field_error(std::string_view field, std::string_view what) {
@@ -162,23 +159,23 @@ std::vector<std::uint8_t> encode_spark_body(const WireEnvelope& e) {
   put_text(out, "type");
   put_text(out, "spark.envelope");
   put_text(out, "target");
-  put_id(out, e.target);
+  encode_cbor_actor_id_map(e.target, out);
   put_text(out, "payload");
   encode_cbor(e.payload, out);
   put_text(out, "message_id");
   put_text(out, e.message_id);
   put_text(out, "headers");
-  encode_cbor(Value(e.headers), out);
+  encode_cbor(e.headers, out);
   put_text(out, "sender");
   if (e.sender) {
-    put_id(out, *e.sender);
+    encode_cbor_actor_id_map(*e.sender, out);
   } else {
-    encode_cbor(Value(nullptr), out);
+    encode_cbor_null(out);
   }
   put_text(out, "deadline");
-  encode_cbor(e.deadline ? Value(format_deadline(*e.deadline)) : Value(nullptr), out);
+  put_optional_text(out, e.deadline ? std::optional<std::string>(format_deadline(*e.deadline)) : std::nullopt);
   put_text(out, "correlation_id");
-  put_optional_text(out, e.correlation_id ? e.correlation_id : std::optional<std::string>(e.message_id));
+  put_text(out, e.correlation_id ? *e.correlation_id : e.message_id);
   put_text(out, "trace_id");
   put_optional_text(out, e.trace_id);
   return out;
