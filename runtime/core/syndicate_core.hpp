@@ -57,7 +57,7 @@ class SyndicateCore {
   // The short form in str forms: the uuid's first 8 characters (spark's).
   const std::string& id_text() const noexcept { return id_text_; }
   // An actor's uuid, derived from its number and this incarnation's salt
-  // (identity.cpp explains the layout); actor_number_of reverses it, 0 when
+  // (syndicate_core.cpp explains the layout); actor_number_of reverses it, 0 when
   // the text is not one of this incarnation's.
   std::string actor_uuid(std::uint64_t number) const;
   std::uint64_t actor_number_of(std::string_view uuid) const noexcept;
