@@ -67,12 +67,16 @@ class Lifecycle;
 namespace detail {
 
 // What a handler produced: a reply to send now, or a coroutine to drive.
+// Filled by dispatch only when it returns true: `task` always then, `finish`
+// and `promise` when `task` is set. The three have no initialisers on purpose:
+// a void handler (the hot path) leaves the result alone, and zeroing them per
+// message cost three stores (docs/performance.md).
 struct DispatchResult {
   Payload reply;
-  std::coroutine_handle<> task;
+  void* task;  // the handler's coroutine frame (coroutine_handle<>::address()), or null
   // Takes a finished task's value as the reply (rethrows its exception).
-  Payload (*finish)(std::coroutine_handle<>) = nullptr;
-  PromiseBase* promise = nullptr;  // the task's root frame
+  Payload (*finish)(std::coroutine_handle<>);
+  PromiseBase* promise;  // the task's root frame
 };
 
 struct ActorType {
@@ -123,12 +127,13 @@ bool dispatch_to(Actor& self, Message& m, DispatchResult& out) {
     using T = typename std::remove_cvref_t<R>::value_type;
     using P = typename std::remove_cvref_t<R>::promise_type;
     auto h = actor.process(m).release();
-    out.task = h;
+    out.task = h.address();
     out.finish = &finish_task<P, T>;
     out.promise = &h.promise();
     return true;
   } else {
     out.reply = to_reply(actor.process(m));
+    out.task = nullptr;
     return true;
   }
 }

@@ -2,9 +2,14 @@
 //
 // A Message carries its content (a Payload), the sender's address (empty when
 // the sender was plain code or a timer), an id unique within the process, a
-// correlation id (the id of the message it answers; its own id otherwise) and
-// an optional deadline after which delivery turns it into a dead letter
-// "message expired".
+// correlation id (the id of the message it answers; its own id otherwise), an
+// optional deadline after which delivery turns it into a dead letter "message
+// expired", and what a peer attached: headers (spark's `metadata`,
+// string-keyed values) and a trace id.
+//
+// The deadline, headers and trace id live in one block of their own that most
+// messages never allocate: a message holds a null pointer until one is set
+// (docs/performance.md has what that costs a local tell).
 //
 // Typed access: is<T>(), get<T>() (throws BadPayloadAccess), get_if<T>(), and
 // match(handlers...), which calls the first handler whose parameter type is
@@ -22,6 +27,8 @@
 #include <chrono>
 #include <cstdint>
 #include <optional>
+#include <string>
+#include <string_view>
 #include <type_traits>
 #include <utility>
 
@@ -32,7 +39,17 @@ namespace ensemble {
 
 using Clock = std::chrono::steady_clock;
 
+class ValueMap;  // ensemble/value.hpp: include it to read or write headers
+
 namespace detail {
+// The start of a message's out-of-line block; the rest (headers, trace id)
+// is the library's. Inline here so that delivery's deadline test needs no call.
+struct MessageExtrasHead {
+  Clock::time_point deadline{};
+};
+ENSEMBLE_API MessageExtrasHead* make_message_extras();
+ENSEMBLE_API void destroy_message_extras(MessageExtrasHead* extras) noexcept;
+
 template <class F>
 struct handler_arg;
 template <class R, class C, class A>
@@ -54,8 +71,24 @@ class ENSEMBLE_API Message {
   explicit Message(Payload&& content, ActorAddress sender = {}, std::uint64_t id = 0) noexcept
       : content_(std::move(content)), sender_(std::move(sender)), id_(id) {}
 
-  Message(Message&&) noexcept = default;
-  Message& operator=(Message&&) noexcept = default;
+  Message(Message&& other) noexcept
+      : content_(std::move(other.content_)),
+        sender_(std::move(other.sender_)),
+        id_(other.id_),
+        correlation_id_(other.correlation_id_),
+        extras_(std::exchange(other.extras_, nullptr)) {}
+  Message& operator=(Message&& other) noexcept {
+    if (this != &other) {
+      content_ = std::move(other.content_);
+      sender_ = std::move(other.sender_);
+      id_ = other.id_;
+      correlation_id_ = other.correlation_id_;
+      drop_extras();
+      extras_ = std::exchange(other.extras_, nullptr);
+    }
+    return *this;
+  }
+  ~Message() { drop_extras(); }
 
   Payload& content() noexcept { return content_; }
   const Payload& content() const noexcept { return content_; }
@@ -63,9 +96,15 @@ class ENSEMBLE_API Message {
   std::uint64_t id() const noexcept { return id_; }
   std::uint64_t correlation_id() const noexcept { return correlation_id_ != 0 ? correlation_id_ : id_; }
   std::optional<Clock::time_point> deadline() const noexcept {
-    if (deadline_ == Clock::time_point{}) return std::nullopt;
-    return deadline_;
+    if (extras_ == nullptr || extras_->deadline == Clock::time_point{}) return std::nullopt;
+    return extras_->deadline;
   }
+  // spark's `metadata`: string-keyed values the sender attached (a spark
+  // peer's envelope headers). Empty unless set.
+  const ValueMap& headers() const noexcept;
+  // The trace id a peer sent (spark writes a uuid4 text per envelope), or
+  // empty.
+  std::string_view trace_id() const noexcept;
 
   template <class T>
   bool is() const noexcept {
@@ -92,7 +131,13 @@ class ENSEMBLE_API Message {
 
   // Setters used by the runtime and by callers that build a Message by hand.
   void set_sender(ActorAddress s) noexcept { sender_ = std::move(s); }
-  void set_deadline(Clock::time_point d) noexcept { deadline_ = d; }
+  // Allocates the message's extras block on first use (so do the header
+  // setters); throws std::bad_alloc only when memory runs out.
+  void set_deadline(Clock::time_point d) { extras().deadline = d; }
+  void set_headers(ValueMap headers);
+  // The headers for writing, e.g. msg.mutable_headers().set("k", Value(1)).
+  ValueMap& mutable_headers();
+  void set_trace_id(std::string trace_id);
   void set_correlation_id(std::uint64_t c) noexcept { correlation_id_ = c; }
   void set_id(std::uint64_t id) noexcept { id_ = id; }
 
@@ -107,11 +152,22 @@ class ENSEMBLE_API Message {
     return false;
   }
 
+  detail::MessageExtrasHead& extras() {
+    if (extras_ == nullptr) extras_ = detail::make_message_extras();
+    return *extras_;
+  }
+  void drop_extras() noexcept {
+    if (extras_ != nullptr) [[unlikely]] {
+      detail::destroy_message_extras(extras_);
+      extras_ = nullptr;
+    }
+  }
+
   Payload content_;
   ActorAddress sender_;
   std::uint64_t id_ = 0;
   std::uint64_t correlation_id_ = 0;
-  Clock::time_point deadline_{};
+  detail::MessageExtrasHead* extras_ = nullptr;  // owned; null for most messages
 };
 
 }  // namespace ensemble

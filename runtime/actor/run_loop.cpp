@@ -188,7 +188,7 @@ bool RunLoop::handle(ActorCell* a, Envelope* env) {
     free_envelope(env);
     return false;
   }
-  detail::DispatchResult r;
+  detail::DispatchResult r;  // dispatch fills it only when it returns true
   bool produced;
   try {
     produced = a->type()->dispatch(*a->object(), m, r);
@@ -212,8 +212,9 @@ void RunLoop::start_handler_task(ActorCell* a, Envelope* env, detail::DispatchRe
   auto* n = new HandlerNode();
   detail::NodeRef node(n, /*adopt=*/true);
   n->id_ = detail::next_task_id();
-  n->root_ = r.task;
-  n->resume_at_ = r.task;
+  const auto frame = std::coroutine_handle<>::from_address(r.task);
+  n->root_ = frame;
+  n->resume_at_ = frame;
   n->root_promise_ = r.promise;
   n->finish = r.finish;
   r.promise->node_ = n;

@@ -44,17 +44,24 @@ moodycamel::ConcurrentQueue<void*>& shared_pool() {
 struct Reaper {
   ~Reaper() {
     while (MailboxNode* n = pop_free_block()) ::operator delete(n);
-    envelope_free_list.count = envelope_list_limit;  // later frees on this thread bypass the list
+    envelope_free_list.room = 0;  // later frees on this thread bypass the list
+    envelope_free_list.closed = true;
   }
 };
 thread_local Reaper reaper;
 
-void push_local(void* block) noexcept {
-  if (!envelope_free_list.reaper_armed) {
-    envelope_free_list.reaper_armed = true;
+// Keeps the block in the thread's list if there is room, arming the exit
+// hook first; false when the list is full or closed.
+bool push_local(void* block) noexcept {
+  EnvelopeFreeList& l = envelope_free_list;
+  if (!l.armed && !l.closed) {
+    l.armed = true;
+    l.room = envelope_list_limit;
     (void)&reaper;  // constructs it: its destructor runs at thread exit
   }
+  if (l.room == 0) return false;
   push_free_block(block);
+  return true;
 }
 
 }  // namespace
@@ -67,7 +74,9 @@ void* take_envelope_block_slow() {
     void* got[batch];
     std::size_t n = shared_pool().try_dequeue_bulk(got, batch);
     if (n > 0) {
-      for (std::size_t i = 1; i < n; ++i) push_local(got[i]);
+      for (std::size_t i = 1; i < n; ++i) {
+        if (!push_local(got[i])) ::operator delete(got[i]);  // closed, or no list (ASan)
+      }
       return got[0];
     }
   }
@@ -80,10 +89,7 @@ Envelope* new_envelope(Message&& m) {
 
 // Called with the envelope destroyed already (free_envelope, the header).
 void free_envelope_slow(Envelope* e) noexcept {
-  if (envelope_free_list.count < envelope_list_limit) {
-    push_local(e);
-    return;
-  }
+  if (push_local(e)) return;  // not armed yet: this arms it
   if constexpr (envelope_list_limit > 0) {
     if (shared_pool().size_approx() < shared_limit) {
       void* out[batch];

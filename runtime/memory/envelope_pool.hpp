@@ -23,10 +23,16 @@ inline constexpr std::uint32_t envelope_list_limit = 1024;
 
 // The thread's free envelopes, linked through their mailbox link. Thread-
 // private: no atomics beyond the relaxed accesses the link's type demands.
+// `room` is how many more blocks the inline free may push: 0 until the
+// thread-exit hook that empties the list is set up (the slow path does that)
+// and again after it ran, envelope_list_limit minus the list's length
+// between. One counter, so free_envelope tests one word (two tests, a length
+// and an armed flag, cost every message 2 instructions).
 struct EnvelopeFreeList {
   MailboxNode* head;
-  std::uint32_t count;
-  bool reaper_armed;  // the thread-exit hook that empties the list is set up
+  std::uint32_t room;
+  bool armed;   // the thread-exit hook is set up
+  bool closed;  // it ran: the thread is exiting, frees bypass the list
 };
 extern constinit ENSEMBLE_HOT_TLS EnvelopeFreeList envelope_free_list;
 
@@ -37,7 +43,7 @@ inline MailboxNode* pop_free_block() noexcept {
   MailboxNode* n = l.head;
   if (n != nullptr) {
     l.head = n->next_.load(std::memory_order_relaxed);  // relaxed: thread-private
-    --l.count;
+    ++l.room;  // a non-empty list implies armed (push_local arms before it pushes)
   }
   return n;
 }
@@ -46,7 +52,7 @@ inline void push_free_block(void* block) noexcept {
   auto* n = ::new (block) MailboxNode;  // the storage outlives the Envelope: reuse it as a node
   n->next_.store(l.head, std::memory_order_relaxed);  // relaxed: thread-private
   l.head = n;
-  ++l.count;
+  --l.room;
 }
 
 // Slow paths (envelope_pool.cpp).
@@ -62,8 +68,7 @@ inline void* take_envelope_block() {
 // Destroys the envelope and keeps its storage for reuse.
 inline void free_envelope(Envelope* e) noexcept {
   e->~Envelope();
-  const EnvelopeFreeList& l = envelope_free_list;
-  if (l.count < envelope_list_limit && l.reaper_armed) {
+  if (envelope_free_list.room != 0) {
     push_free_block(e);
     return;
   }

@@ -23,6 +23,7 @@ NativeEnvelope sample() {
   e.correlation_id = 99;
   e.deadline = std::chrono::system_clock::time_point(std::chrono::nanoseconds(1'764'000'000'123'456'789));
   e.headers.append("trace", Value("t-1"));
+  e.trace_id = "3fb3b7d4-c1e2-4bc1-9bd6-f31595983d3e";
   return e;
 }
 
@@ -49,6 +50,7 @@ TEST_CASE("every field of a native envelope round-trips") {
   CHECK(back.correlation_id == 99);
   CHECK(back.deadline == e.deadline);
   CHECK(back.headers == e.headers);
+  CHECK(back.trace_id == e.trace_id);
 }
 
 TEST_CASE("a minimal envelope is small: uuids as 16 bytes, defaults as flags") {
@@ -87,6 +89,19 @@ TEST_CASE("bad native envelopes are refused") {
   v = good;
   v[1] |= 0x80;
   CHECK(error_of(v) == "native codec: unknown envelope flags at byte 2");
+  {  // a trace id flagged but empty: one form per envelope, as for the correlation id
+    NativeEnvelope e;
+    e.target = ActorId(SyndicateId::from_name("a"), "7bc44254-6d13-4c10-a15b-3e1313c06270");
+    e.payload = Payload(7);
+    e.message_id = 5;
+    e.trace_id = "t";
+    std::vector<std::uint8_t> flagged;
+    encode_native(e, flagged);
+    REQUIRE(flagged[1] == 16);
+    flagged[1 + 1 + 34 + 1] = 0;  // version, flags, target, message id: the trace id's length
+    flagged.erase(flagged.begin() + 1 + 1 + 34 + 1 + 1);  // and its one byte
+    CHECK(error_of(flagged) == "native codec: an empty trace id flagged at byte 38");
+  }
   {  // the correlation flag with a correlation id of 0: the fuzzer's find
     NativeEnvelope e = sample();
     e.headers = ValueMap();

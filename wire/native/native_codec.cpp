@@ -6,7 +6,8 @@
 namespace ensemble::wire {
 
 namespace {
-constexpr std::uint8_t flag_sender = 1, flag_correlation = 2, flag_deadline = 4, flag_headers = 8;
+constexpr std::uint8_t flag_sender = 1, flag_correlation = 2, flag_deadline = 4, flag_headers = 8, flag_trace = 16;
+constexpr std::uint8_t known_flags = flag_sender | flag_correlation | flag_deadline | flag_headers | flag_trace;
 }
 
 void encode_native(const NativeEnvelope& e, std::vector<std::uint8_t>& out) {
@@ -18,6 +19,7 @@ void encode_native(const NativeEnvelope& e, std::vector<std::uint8_t>& out) {
   if (correlation) flags |= flag_correlation;
   if (e.deadline) flags |= flag_deadline;
   if (!e.headers.empty()) flags |= flag_headers;
+  if (!e.trace_id.empty()) flags |= flag_trace;
   w.u8(native_version);
   w.u8(flags);
   Codec<ActorId>::encode(w, e.target);
@@ -28,6 +30,7 @@ void encode_native(const NativeEnvelope& e, std::vector<std::uint8_t>& out) {
     w.zigzag(std::chrono::duration_cast<std::chrono::nanoseconds>(e.deadline->time_since_epoch()).count());
   }
   if (!e.headers.empty()) Codec<Value>::encode(w, Value(e.headers));
+  if (!e.trace_id.empty()) Codec<std::string>::encode(w, e.trace_id);
   encode_payload(e.payload, w);
 }
 
@@ -36,7 +39,7 @@ NativeEnvelope decode_native(std::span<const std::uint8_t> bytes) {
   const std::uint8_t version = r.u8();
   if (version != native_version) r.fail("an envelope version other than 1");
   const std::uint8_t flags = r.u8();
-  if ((flags & ~(flag_sender | flag_correlation | flag_deadline | flag_headers)) != 0) r.fail("unknown envelope flags");
+  if ((flags & ~known_flags) != 0) r.fail("unknown envelope flags");
   NativeEnvelope e;
   e.target = Codec<ActorId>::decode(r);
   if (flags & flag_sender) e.sender = Codec<ActorId>::decode(r);
@@ -59,6 +62,10 @@ NativeEnvelope decode_native(std::span<const std::uint8_t> bytes) {
     ValueMap* m = h.get_if<ValueMap>();
     if (m == nullptr || m->empty()) r.fail("envelope headers that are not a non-empty map");
     e.headers = std::move(*m);
+  }
+  if (flags & flag_trace) {
+    e.trace_id = Codec<std::string>::decode(r);
+    if (e.trace_id.empty()) r.fail("an empty trace id flagged");
   }
   e.payload = decode_payload(r);
   if (r.remaining() != 0) r.fail("trailing bytes after the envelope");

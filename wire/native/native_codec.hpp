@@ -5,10 +5,10 @@
 //
 //   version (u8, 1) | flags (u8) | target ActorId | [sender ActorId]
 //   | message id (varint) | [correlation id (varint)] | [deadline (zigzag ns
-//   since the Unix epoch)] | [headers (a Value map)] | payload (type hash +
-//   value)
+//   since the Unix epoch)] | [headers (a Value map)] | [trace id (text)]
+//   | payload (type hash + value)
 // flags: 1 sender, 2 correlation id differs from the message id, 4 deadline,
-// 8 headers. Identities that are canonical uuids travel as 16 bytes.
+// 8 headers, 16 trace id. Identities that are canonical uuids travel as 16 bytes.
 //
 // Reading refuses (CodecError) a wrong version, unknown flags, a truncated or
 // over-long item, an unknown payload type and trailing bytes.
@@ -18,6 +18,7 @@
 #include <cstdint>
 #include <optional>
 #include <span>
+#include <string>
 #include <vector>
 
 #include <ensemble/codec.hpp>
@@ -37,6 +38,7 @@ struct NativeEnvelope {
   std::uint64_t correlation_id = 0;  // 0: the message id
   std::optional<std::chrono::system_clock::time_point> deadline;
   ValueMap headers;
+  std::string trace_id;  // empty: none
 };
 
 // Appends the envelope to `out`. Throws CodecError when the payload's type
