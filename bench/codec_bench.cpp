@@ -4,6 +4,9 @@
 //
 //   native/*   ensemble's envelope (wire/native), payload by registered type
 //   cbor/*     spark's SPCB envelope (wire/spark), payload as a Value
+//   libcbor/*  the same CBOR envelope through libcbor's item API (build a
+//              tree, cbor_serialize_alloc, cbor_load, walk it): the CBOR
+//              library anchor
 //   msgpack/*  msgpack-cxx doing the same work: the same fields packed as an
 //              array and unpacked into the same C++ struct (built only when
 //              msgpack-cxx's headers are found: tools/install-deps)
@@ -38,6 +41,12 @@ BENCHMARK(native_struct4)->Name("native/struct4");
 BENCHMARK(cbor_int)->Name("cbor/int");
 BENCHMARK(cbor_string16)->Name("cbor/string16");
 BENCHMARK(cbor_struct4)->Name("cbor/struct4");
+void libcbor_int(benchmark::State& s) { run<LibcborWork>(s, 0); }
+void libcbor_string16(benchmark::State& s) { run<LibcborWork>(s, 1); }
+void libcbor_struct4(benchmark::State& s) { run<LibcborWork>(s, 2); }
+BENCHMARK(libcbor_int)->Name("libcbor/int");
+BENCHMARK(libcbor_string16)->Name("libcbor/string16");
+BENCHMARK(libcbor_struct4)->Name("libcbor/struct4");
 
 #ifdef ENSEMBLE_BENCH_HAVE_MSGPACK
 void msgpack_int(benchmark::State& s) { run<MsgpackWork<int>>(s, 42); }

@@ -1,6 +1,6 @@
 // Instructions per envelope round trip, for callgrind (tools/count-codec-
 // instructions): runs one codec workload N times.
-// Usage: codec-count native|cbor|msgpack int|string16|struct4 N
+// Usage: codec-count native|cbor|libcbor|msgpack int|string16|struct4 N
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -20,7 +20,7 @@ std::size_t repeat(long n, A... args) {
 
 int main(int argc, char** argv) {
   if (argc != 4) {
-    std::fprintf(stderr, "usage: codec-count native|cbor|msgpack int|string16|struct4 N\n");
+    std::fprintf(stderr, "usage: codec-count native|cbor|libcbor|msgpack int|string16|struct4 N\n");
     return 2;
   }
   const std::string codec = argv[1], what = argv[2];
@@ -32,6 +32,8 @@ int main(int argc, char** argv) {
     bytes = repeat<NativeWork>(n, which);
   } else if (codec == "cbor") {
     bytes = repeat<CborWork>(n, which);
+  } else if (codec == "libcbor") {
+    bytes = repeat<LibcborWork>(n, which);
 #ifdef ENSEMBLE_BENCH_HAVE_MSGPACK
   } else if (codec == "msgpack") {
     bytes = which == 0 ? repeat<MsgpackWork<int>>(n, 42)

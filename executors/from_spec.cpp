@@ -9,13 +9,16 @@
 namespace ensemble {
 
 ActorAddress Syndicate::create_actor_from_spec(const ActorSpec& spec) {
-  return core_->lifecycle().start_actor(detail::ActorStorage{executors::make_actor(spec, *core_).release(), false, 0},
-                            nullptr);
+  executors::Placement p = executors::place_actor(spec, *core_);
+  return core_->lifecycle().start_actor(detail::ActorStorage{p.actor.release(), false, 0}, nullptr, p.executor,
+                                        p.placement());
 }
 
 ActorAddress Actor::create_actor_from_spec(const ActorSpec& spec) {
   require_started("create_actor_from_spec");
-  return adopt_child(detail::ActorStorage{executors::make_actor(spec, *cell_->core()).release(), false, 0});
+  executors::Placement p = executors::place_actor(spec, *cell_->core());
+  return cell_->core()->lifecycle().start_actor(detail::ActorStorage{p.actor.release(), false, 0}, cell_,
+                                                p.executor, p.placement());
 }
 
 }  // namespace ensemble

@@ -1,13 +1,18 @@
-// Internal: turns an ActorSpec into an actor ready to start, deciding where it
-// runs. Today every actor runs on the work-stealing pool; the dedicated-thread
-// and forked-process executors are future work, and asking for them is a clear
+// Internal: turns an ActorSpec into an actor ready to start and decides where
+// it runs: the pool (inprocess), a thread of its own (thread: the syndicate's
+// ThreadLanes executor), or, for system, what the syndicate's backend names.
+// process is not available yet: asking for it is a clear
 // InvalidActorSpecError rather than a silent fallback.
 #pragma once
 
+#include <cstdint>
 #include <memory>
 
 #include <ensemble/actor.hpp>
 #include <ensemble/spec.hpp>
+#include <ensemble/syndicate.hpp>
+
+#include "executors/thread_lanes.hpp"
 
 namespace ensemble::runtime {
 class SyndicateCore;
@@ -15,6 +20,21 @@ class SyndicateCore;
 
 namespace ensemble::executors {
 
-std::unique_ptr<Actor> make_actor(const ActorSpec& spec, runtime::SyndicateCore& core);
+// Where an actor made from a spec goes: lifecycle().start_actor(storage,
+// parent, executor, placement()).
+struct Placement {
+  std::unique_ptr<Actor> actor;
+  Execution execution = Execution::inprocess;  // resolved: never system
+  std::uint8_t executor = 0;                   // 0: the pool
+  ThreadPlacement thread;
+  const void* placement() const noexcept { return execution == Execution::thread ? &thread : nullptr; }
+};
+
+// What Execution::system means under `backend`.
+Execution resolve(Execution execution, Backend backend) noexcept;
+
+// Validates the spec (throws InvalidActorSpecError), makes the actor and
+// finds (or makes) its executor.
+Placement place_actor(const ActorSpec& spec, runtime::SyndicateCore& core);
 
 }  // namespace ensemble::executors

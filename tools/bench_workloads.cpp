@@ -48,6 +48,42 @@ std::uint64_t ping_pong(std::int64_t rounds, std::size_t workers) {
   return static_cast<std::uint64_t>(rounds) * 2;
 }
 
+// ---- ping-pong between two thread-mode actors (Execution::thread): each
+// message wakes the other actor's thread. The promise is shared because
+// ActorSpec::of copies its arguments into the factory.
+struct ThreadPing : ensemble::Actor {
+  ActorAddress pong;
+  std::int64_t left;
+  std::shared_ptr<std::promise<std::int64_t>> done;
+  ThreadPing(std::int64_t rounds, std::shared_ptr<std::promise<std::int64_t>> d) : left(rounds), done(std::move(d)) {}
+  void process(Message& m) {
+    if (auto* start = m.get_if<ActorAddress>()) {
+      pong = *start;
+      tell(std::int64_t{0}, pong);
+      return;
+    }
+    std::int64_t v = m.get<std::int64_t>() + 1;
+    if (--left == 0) {
+      done->set_value(v);
+      return;
+    }
+    tell(v, pong);
+  }
+};
+std::uint64_t ping_pong_threads(std::int64_t rounds, std::size_t workers) {
+  Syndicate syn("ping-pong-threads", {.workers = workers});
+  auto done = std::make_shared<std::promise<std::int64_t>>();
+  auto result = done->get_future();
+  auto ping_spec = ensemble::ActorSpec::of<ThreadPing>(rounds, done);
+  ping_spec.execution = ensemble::Execution::thread;
+  auto pong_spec = ensemble::ActorSpec::of<Pong>();
+  pong_spec.execution = ensemble::Execution::thread;
+  auto ping = syn.create_actor_from_spec(ping_spec);
+  syn.tell(ping, syn.create_actor_from_spec(pong_spec));
+  check(result.get() == rounds, "thread ping-pong count");
+  return static_cast<std::uint64_t>(rounds) * 2;
+}
+
 // ---- thread ring: a token passed around a ring of actors
 struct RingNode : ensemble::Actor {
   ActorAddress next;
@@ -224,7 +260,8 @@ std::vector<Workload> workloads(bool quick, std::size_t workers) {
                       [=] { return savina_counting(s.counting, workers); },
                       [=] { return counting(s.n_to_1_each, workers, workers); },
                       [=] { return ask_loop(s.asks, workers); }, [=] { return skynet(s.skynet_leaves, workers); },
-                      [=] { return create_idle(s.idle_actors, workers); }});
+                      [=] { return create_idle(s.idle_actors, workers); },
+                      [=] { return ping_pong_threads(s.thread_ping_pong, workers); }});
 }
 
 }  // namespace ensemble_bench

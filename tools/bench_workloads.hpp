@@ -32,15 +32,19 @@ inline void check(bool ok, const std::string& what) {
 namespace core {
 struct Sizes {
   std::int64_t ping_pong, ring_hops, counting, n_to_1_each, asks, skynet_leaves, idle_actors;
+  // Two actors on threads of their own: every message is a thread wake-up.
+  std::int64_t thread_ping_pong;
   int ring_actors = 503;
 };
 inline Sizes sizes(bool quick) {
-  return quick ? Sizes{200'000, 500'000, 100'000, 250'000, 100'000, 100'000, 100'000}
-               : Sizes{2'000'000, 10'000'000, 1'000'000, 2'500'000, 1'000'000, 1'000'000, 1'000'000};
+  return quick ? Sizes{200'000, 500'000, 100'000, 250'000, 100'000, 100'000, 100'000, 20'000}
+               : Sizes{2'000'000, 10'000'000, 1'000'000, 2'500'000, 1'000'000, 1'000'000, 1'000'000, 200'000};
 }
 using Run = std::function<std::uint64_t()>;
 struct Runs {
   Run ping_pong_colocated, ping_pong, thread_ring, counting, n_to_1, ask, skynet, create_idle;
+  // ensemble: two Execution::thread actors; CAF: two `detached` actors.
+  Run ping_pong_threads;
 };
 inline std::vector<Workload> named(const Sizes& s, std::size_t workers, Runs r) {
   auto n = [](auto v) { return std::to_string(v); };
@@ -54,6 +58,8 @@ inline std::vector<Workload> named(const Sizes& s, std::size_t workers, Runs r) 
       {"ask round trip", "asks=" + n(s.asks), "ask", std::move(r.ask)},
       {"skynet", "leaves=" + n(s.skynet_leaves), "actor", std::move(r.skynet)},
       {"create idle actors", "actors=" + n(s.idle_actors), "actor", std::move(r.create_idle)},
+      {"ping-pong (thread executor)", "round trips=" + n(s.thread_ping_pong) + " threads=2", "msg",
+       std::move(r.ping_pong_threads)},
   };
 }
 }  // namespace core

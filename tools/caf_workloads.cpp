@@ -85,6 +85,25 @@ std::uint64_t ping_pong(std::int64_t rounds, std::size_t workers) {
   return static_cast<std::uint64_t>(rounds) * 2;
 }
 
+// ---- ping-pong between two `detached` actors (a thread each): CAF's
+// counterpart of ensemble's thread executor.
+std::uint64_t ping_pong_detached(std::int64_t rounds, std::size_t workers) {
+  system_config cfg{workers};
+  caf::actor_system sys{cfg};
+  check_workers(sys, workers);
+  std::int64_t result = -1;
+  caf::error failure;
+  {
+    caf::scoped_actor self{sys};
+    auto pinger = sys.spawn<caf::detached>(ping, rounds);
+    self->request(pinger, caf::infinite, run_atom::value, sys.spawn<caf::detached>(pong))
+        .receive([&](std::int64_t v) { result = v; }, [&](caf::error& err) { failure = std::move(err); });
+  }
+  if (failure) throw std::runtime_error("detached ping-pong failed: " + sys.render(failure));
+  check(result == rounds, "detached ping-pong count");
+  return static_cast<std::uint64_t>(rounds) * 2;
+}
+
 // ---- thread ring: a token passed around a ring of actors
 struct ring_state {
   ring_state() = default;
@@ -342,7 +361,8 @@ std::vector<Workload> caf_workloads(bool quick, std::size_t workers) {
                       [=] { return savina_counting(s.counting, workers); },
                       [=] { return counting(s.n_to_1_each, workers, workers); },
                       [=] { return ask_loop(s.asks, workers); }, [=] { return skynet_tree(s.skynet_leaves, workers); },
-                      [=] { return create_idle(s.idle_actors, workers); }});
+                      [=] { return create_idle(s.idle_actors, workers); },
+                      [=] { return ping_pong_detached(s.thread_ping_pong, workers); }});
 }
 
 }  // namespace ensemble_bench

@@ -35,7 +35,7 @@ struct ENSEMBLE_API ActorDiagnostics {
 
 struct ENSEMBLE_API RuntimeDiagnostics {
   std::string syndicate_id;                 // the id in this syndicate's addresses
-  std::string backend_type = "inprocess";   // as SystemStatus::backend
+  std::string backend_type = "async-inprocess";  // as SystemStatus::backend
   std::size_t actor_count = 0;              // == actors.size()
   std::size_t external_inbox_count = 0;     // open endpoints (the system inbox not counted)
   std::uint64_t dead_letter_count = 0;

@@ -45,9 +45,9 @@ struct ENSEMBLE_API ActorStatus {
 
 struct ENSEMBLE_API SystemStatus {
   std::string name;
-  // The execution backend: "inprocess" (spark's "async-inprocess"; the name
-  // of Execution::inprocess, the one name ensemble uses for it).
-  std::string backend = "inprocess";
+  // The execution backend, by spark's names: "async-inprocess",
+  // "async-hybrid-threaded" or "async-hybrid-process" (SyndicateConfig::backend).
+  std::string backend = "async-inprocess";
   std::chrono::nanoseconds uptime{};
   std::size_t workers = 0;
   std::size_t actor_count = 0;
@@ -101,6 +101,8 @@ inline constexpr const char* stopped_by_shutdown = "system shutdown";
 [[deprecated("use reasons::syndicate_shut_down")]] inline constexpr const char* shut_down = syndicate_shut_down;
 [[deprecated("use reasons::stopped_by_shutdown")]] inline constexpr const char* system_shutdown = stopped_by_shutdown;
 inline constexpr const char* pre_start_failed = "pre_start failed";
+// The actor's executor could not take it (a thread could not be started).
+inline constexpr const char* executor_refused = "executor refused the actor";
 // spark's UnsupportedBackendError text: an address of another syndicate, and
 // no remote transport to carry the message.
 inline constexpr const char* no_remote_transport = "remote transport is not enabled";

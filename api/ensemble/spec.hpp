@@ -20,9 +20,9 @@ namespace ensemble {
 // Where an actor's handlers run (spark's ActorSpec.execution).
 enum class Execution {
   inprocess,  // the work-stealing pool (the default; the design card's "inline")
-  thread,     // a dedicated thread (stateless actors only; not available yet)
-  process,    // a forked worker process (stateless actors only; not available yet)
-  system,     // whatever the syndicate's backend names (the pool, for now)
+  thread,     // a thread of its own: its handlers may block (docs/executors.md)
+  process,    // a worker process (stateless actors only; not available yet)
+  system,     // what the syndicate's backend names (SyndicateConfig::backend)
 };
 
 ENSEMBLE_API const char* to_string(Execution e) noexcept;
@@ -33,6 +33,11 @@ struct ENSEMBLE_API ActorSpec {
   std::function<std::unique_ptr<Actor>()> factory;
   Execution execution = Execution::inprocess;
   bool stateless = false;
+  // Execution::thread only: pin the actor's thread to this core (0-based,
+  // physical cores as hwloc counts those the process may use); -1 leaves it
+  // to the kernel. A core that does not exist is an InvalidActorSpecError
+  // from create_actor_from_spec.
+  int core = -1;
   std::map<std::string, std::string> requirements;
 
   template <class A, class... Args>

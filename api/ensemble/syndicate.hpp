@@ -37,9 +37,25 @@
 
 namespace ensemble {
 
+// What Execution::system means in a syndicate (spark's `backend`). status()
+// and diagnostics() report spark's names for it: "async-inprocess",
+// "async-hybrid-threaded", "async-hybrid-process".
+enum class Backend {
+  inprocess,  // system actors run on the work-stealing pool
+  threaded,   // system actors get a thread each (Execution::thread)
+  process,    // system actors run in a worker process (Execution::process)
+};
+ENSEMBLE_API const char* to_string(Backend backend) noexcept;         // "inprocess", "threaded", "process"
+ENSEMBLE_API const char* backend_type_name(Backend backend) noexcept;  // "async-inprocess", ...
+
 struct ENSEMBLE_API SyndicateConfig {
   // Worker threads; 0 means one per core available to the process.
   std::size_t workers = 0;
+  Backend backend = Backend::inprocess;
+  // Pins pool worker i to one processing unit: the first of every physical
+  // core first, then the hyper-thread siblings (hwloc's topology). Off by
+  // default: the kernel then places the workers.
+  bool pin_workers = false;
   // Messages an actor handles per activation before it yields its worker.
   std::size_t messages_per_activation = 64;
   // Dead letters kept for dead_letters(); older ones are dropped from the list

@@ -60,7 +60,7 @@ void SyndicateCore::answer_depth(ActorCell* a, std::size_t depth) noexcept {
 RuntimeDiagnostics SyndicateCore::diagnostics(std::chrono::nanoseconds wait) {
   RuntimeDiagnostics d;
   d.syndicate_id = id_text_;
-  d.backend_type = backend_name;
+  d.backend_type = backend_type_name(config_.backend);
   d.external_inbox_count = inboxes_.open_count();
   d.dead_letter_count = delivery_.dead_letters().count();
 

@@ -35,8 +35,8 @@ void discard(const detail::ActorStorage& storage) noexcept {
 }
 }  // namespace
 
-ActorAddress Lifecycle::start_actor(detail::ActorStorage storage, ActorCell* parent,
-                                        std::uint8_t executor) {
+ActorAddress Lifecycle::start_actor(detail::ActorStorage storage, ActorCell* parent, std::uint8_t executor,
+                                    const void* placement) {
   Actor* object = storage.object;
   if (object == nullptr) throw InvalidActorSpecError("no actor to start");
   if (object->started()) {
@@ -100,6 +100,14 @@ ActorAddress Lifecycle::start_actor(detail::ActorStorage storage, ActorCell* par
   if (core_.is_shut_down()) {
     stop_here(reasons::stopped_by_shutdown);
     throw SyndicateError("syndicate '" + core_.name() + "' is shut down");
+  }
+  if (executor != 0) {
+    try {
+      core_.executors().other(executor)->adopt(*a, placement);
+    } catch (...) {
+      stop_here(reasons::executor_refused);
+      throw;
+    }
   }
   try {
     object->pre_start();

@@ -28,10 +28,11 @@ class Lifecycle {
   // Makes the actor's cell, registers it under `parent` (null: top level)
   // and runs pre_start with the token held, so mail that arrives meanwhile
   // waits. `executor`: an index from SyndicateCore::add_executor; 0, the
-  // pool, by default. Throws (and destroys the object) when the start is
-  // refused: the syndicate is shut down, the parent is stopping, pre_start
-  // threw.
-  ActorAddress start_actor(detail::ActorStorage storage, ActorCell* parent, std::uint8_t executor = 0);
+  // pool, by default; `placement` goes to that executor's adopt(). Throws
+  // (and destroys the object) when the start is refused: the syndicate is
+  // shut down, the parent is stopping, the executor refused, pre_start threw.
+  ActorAddress start_actor(detail::ActorStorage storage, ActorCell* parent, std::uint8_t executor = 0,
+                           const void* placement = nullptr);
   // S1 of the stop protocol, from any thread: false if a stop was claimed
   // already (the first claim sets the reason).
   bool request_stop(ActorCell* a, std::string reason, StopMode mode);

@@ -60,6 +60,19 @@ struct SideState {
   // [registry lock] children whose stop this (stopping) actor still waits for;
   // 0 when not waiting.
   std::size_t children_pending = 0;
+  // Set once by the actor's executor in adopt() (sched/executor.hpp), before
+  // the actor is first scheduled; read by whoever schedules it (the token's
+  // hand-off orders the two). The executor's record for this actor (a
+  // dedicated thread's lane), released with the side state.
+  void* executor_data = nullptr;
+  void (*release_executor_data)(void*) noexcept = nullptr;
+
+  SideState() = default;
+  SideState(const SideState&) = delete;
+  SideState& operator=(const SideState&) = delete;
+  ~SideState() {
+    if (release_executor_data != nullptr) release_executor_data(executor_data);
+  }
 };
 
 // Returns the actor's side state, creating it if needed (any thread).

@@ -7,6 +7,30 @@
 
 namespace ensemble {
 
+const char* to_string(Backend backend) noexcept {
+  switch (backend) {
+    case Backend::inprocess:
+      return "inprocess";
+    case Backend::threaded:
+      return "threaded";
+    case Backend::process:
+      return "process";
+  }
+  return "unknown";
+}
+
+const char* backend_type_name(Backend backend) noexcept {
+  switch (backend) {
+    case Backend::inprocess:
+      return "async-inprocess";
+    case Backend::threaded:
+      return "async-hybrid-threaded";
+    case Backend::process:
+      return "async-hybrid-process";
+  }
+  return "unknown";
+}
+
 using runtime::SyndicateCore;
 
 // ---- Syndicate ----

@@ -1,6 +1,8 @@
 // Construction, shutdown, inboxes and status of a syndicate.
 #include "runtime/core/syndicate_core.hpp"
 
+#include "runtime/sched/topology.hpp"
+
 #include <sched.h>
 
 #include <cstdio>
@@ -35,6 +37,18 @@ SyndicateConfig validated(SyndicateConfig c) {
   if (c.messages_per_activation == 0) {
     throw UnsupportedBackendError("SyndicateConfig::messages_per_activation must be at least 1");
   }
+  switch (c.backend) {
+    case Backend::inprocess:
+    case Backend::threaded:
+    case Backend::process:
+      break;
+    default:
+      throw UnsupportedBackendError("SyndicateConfig::backend = " + std::to_string(static_cast<int>(c.backend)) +
+                                    " is not a backend (inprocess, threaded, process)");
+  }
+  if (c.pin_workers && Topology::machine().processing_units() == 0) {
+    throw UnsupportedBackendError("SyndicateConfig::pin_workers: hwloc found no processing units to pin to");
+  }
   return c;
 }
 
@@ -48,7 +62,7 @@ SyndicateCore::SyndicateCore(std::string name, SyndicateConfig config)
       config_(validated(config)),
       started_at_(Clock::now()),
       run_loop_(*this, config_.messages_per_activation),
-      executors_(worker_count(config_), run_loop_.runner()),
+      executors_(worker_count(config_), run_loop_.runner(), config_.pin_workers),
       delivery_(*this, executors_, run_loop_, config_.dead_letters_kept) {
   system_inbox_ = new Inbox(this, next_cell_id());
   system_inbox_address_ = ActorAddress(system_inbox_, ActorAddress::Adopt{});
@@ -106,7 +120,13 @@ std::optional<Message> SyndicateCore::receive(Inbox& inbox, std::chrono::nanosec
 
 std::uint8_t SyndicateCore::add_executor(std::unique_ptr<Executor> executor) {
   std::uint8_t index = 0;
-  switch (is_shut_down() ? ExecutorTable::AddResult::closed : executors_.add(std::move(executor), index)) {
+  const ExecutorTable::AddResult result =
+      is_shut_down() ? ExecutorTable::AddResult::closed : executors_.add(std::move(executor), index);
+  return added_or_throw(result, index);  // after add wrote the index
+}
+
+std::uint8_t SyndicateCore::added_or_throw(ExecutorTable::AddResult result, std::uint8_t index) const {
+  switch (result) {
     case ExecutorTable::AddResult::added:
       return index;
     case ExecutorTable::AddResult::closed:
@@ -162,7 +182,7 @@ std::uint64_t SyndicateCore::actor_number_of(std::string_view uuid) const noexce
 SystemStatus SyndicateCore::status() const {
   SystemStatus s;
   s.name = name_;
-  s.backend = backend_name;
+  s.backend = backend_type_name(config_.backend);
   s.uptime = std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now() - started_at_);
   s.workers = executors_.pool().thread_count();
   s.actor_count = registry_.size();

@@ -74,6 +74,17 @@ class SyndicateCore {
   // the actors that run on it (Lifecycle::start_actor). Throws
   // SyndicateError when the table is full or the syndicate is shut down.
   std::uint8_t add_executor(std::unique_ptr<Executor> executor);
+  // The index of this syndicate's one executor of kind `key` (a string
+  // literal), made by make() the first time; throws as add_executor does.
+  template <class Make>
+  std::uint8_t shared_executor(const char* key, Make&& make) {
+    std::uint8_t index = 0;
+    // Two statements: the index is written by add_once, so it must not be
+    // read as another argument of the same call.
+    const ExecutorTable::AddResult result =
+        is_shut_down() ? ExecutorTable::AddResult::closed : executors_.add_once(key, std::forward<Make>(make), index);
+    return added_or_throw(result, index);
+  }
   // True on a thread of the shared pool, where blocking would take a worker
   // from every actor (ask(...).get(), receive, a waiting diagnostics()).
   bool on_pool_thread() const noexcept { return executors_.on_pool_thread(); }
@@ -107,8 +118,7 @@ class SyndicateCore {
   // coroutine handler. Control envelopes (wakes, nudges) are not messages.
   static std::size_t count_waiting(ActorCell* a, const SideState* hs) noexcept;
   void answer_depth(ActorCell* a, std::size_t depth) noexcept;
-  // The backend's one name, in status() and diagnostics().
-  static constexpr const char* backend_name = "inprocess";
+  const SyndicateConfig& config() const noexcept { return config_; }
   std::vector<std::shared_ptr<const DeadLetter>> dead_letters() const {
     return delivery_.dead_letters().snapshot();
   }
@@ -127,6 +137,8 @@ class SyndicateCore {
   const SyndicateId id_;
   const std::string id_text_;
   const std::uint64_t incarnation_;  // random: a stale address of a previous run matches nothing
+  std::uint8_t added_or_throw(ExecutorTable::AddResult result, std::uint8_t index) const;
+
   const SyndicateConfig config_;
   const Clock::time_point started_at_;
   std::atomic<std::uint64_t> next_cell_id_{1};

@@ -30,6 +30,12 @@
 //   stop()        stops taking actors, joins the threads, and returns the
 //                 actors still queued (their tokens pass to the caller).
 //   on_own_thread true on a thread this executor runs actors on.
+//   adopt(a, p)   called once per actor of this executor, on the creating
+//                 thread with a's token held, before a is first scheduled;
+//                 `p` is what the creator passed for this executor (its own
+//                 placement type, or null). May throw to refuse the actor
+//                 (the start then fails and the actor is stopped). The
+//                 default does nothing.
 #pragma once
 
 #include <cstddef>
@@ -65,6 +71,7 @@ class Executor {
   virtual std::vector<ActorCell*> stop() = 0;
   virtual bool schedule(ActorCell* actor) noexcept = 0;
   virtual bool on_own_thread() const noexcept = 0;
+  virtual void adopt(ActorCell& /*actor*/, const void* /*placement*/) {}
   // For status and diagnostics.
   virtual std::size_t thread_count() const noexcept = 0;
   virtual const char* name() const noexcept = 0;

@@ -4,11 +4,17 @@ namespace ensemble::runtime {
 
 ExecutorTable::AddResult ExecutorTable::add(std::unique_ptr<Executor> executor, std::uint8_t& index) {
   std::lock_guard lock(mutex_);
+  return add_locked(std::move(executor), index, nullptr);
+}
+
+ExecutorTable::AddResult ExecutorTable::add_locked(std::unique_ptr<Executor> executor, std::uint8_t& index,
+                                                   const char* key) {
   if (closed_) return AddResult::closed;
   if (owned_.size() >= max_others) return AddResult::full;
   executor->start();
   Executor* raw = executor.get();
   owned_.push_back(std::move(executor));
+  keys_.push_back(key);
   const std::size_t i = owned_.size();  // 1-based: 0 is the pool
   others_[i - 1].store(raw, std::memory_order_release);  // pairs with schedule()
   index = static_cast<std::uint8_t>(i);

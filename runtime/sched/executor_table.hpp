@@ -13,6 +13,7 @@
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <memory>
 #include <mutex>
 #include <vector>
@@ -26,7 +27,9 @@ class ExecutorTable {
  public:
   static constexpr std::size_t max_others = 255;
 
-  ExecutorTable(std::size_t pool_workers, ActorRunner run) : pool_(pool_workers, run) {}
+  ExecutorTable(std::size_t pool_workers, ActorRunner run, bool pin_pool = false) : pool_(pool_workers, run) {
+    pool_.set_pinned(pin_pool);
+  }
 
   void start() { pool_.start(); }
   WorkStealingPool& pool() noexcept { return pool_; }
@@ -49,6 +52,25 @@ class ExecutorTable {
   enum class AddResult { added, closed, full };
   // Starts `executor` and gives it an index (out); closed after close().
   AddResult add(std::unique_ptr<Executor> executor, std::uint8_t& index);
+  // The index of the executor added under `key` (a string literal naming a
+  // kind of executor: one per syndicate), adding make() first if there is
+  // none yet. make() runs under the table's lock.
+  template <class Make>
+  AddResult add_once(const char* key, Make&& make, std::uint8_t& index) {
+    std::lock_guard lock(mutex_);
+    for (std::size_t i = 0; i < keys_.size(); ++i) {
+      if (keys_[i] != nullptr && std::strcmp(keys_[i], key) == 0) {
+        index = static_cast<std::uint8_t>(i + 1);
+        return AddResult::added;
+      }
+    }
+    return add_locked(make(), index, key);
+  }
+  // The executor at `index` (1..255), or null; for diagnostics and tests.
+  Executor* other(std::uint8_t index) const noexcept {
+    // acquire: pairs with the release store in add().
+    return index == 0 ? nullptr : others_[index - 1].load(std::memory_order_acquire);
+  }
 
   bool on_pool_thread() const noexcept { return pool_.on_own_thread(); }
   bool on_any_thread() const noexcept;
@@ -59,10 +81,13 @@ class ExecutorTable {
   std::vector<ActorCell*> stop_others();
 
  private:
+  AddResult add_locked(std::unique_ptr<Executor> executor, std::uint8_t& index, const char* key);
+
   WorkStealingPool pool_;
   std::array<std::atomic<Executor*>, max_others> others_{};
   mutable std::mutex mutex_;
   std::vector<std::unique_ptr<Executor>> owned_;  // [mutex_]
+  std::vector<const char*> keys_;                 // [mutex_] add_once's key per owned_ entry (null: none)
   bool closed_ = false;                           // [mutex_]
 };
 

@@ -1,6 +1,8 @@
 // The worker loop and queue discipline described in work_stealing_pool.hpp.
 #include "runtime/sched/work_stealing_pool.hpp"
 
+#include "runtime/sched/topology.hpp"
+
 #include <cstdio>
 #include <cstdlib>
 
@@ -210,6 +212,9 @@ void WorkStealingPool::run_one(Worker& w, ActorCell* a) {
 
 void WorkStealingPool::worker_main(Worker& w) {
   current_worker = &w;
+  // A refusal (a container's cpuset, a restricted affinity) leaves the worker
+  // where the kernel put it: pinning is a placement hint, not a guarantee.
+  if (pinned_) (void)Topology::machine().pin_worker(w.index);
   // acquire: pairs with the release store in stop_threads.
   while (!stopping_.load(std::memory_order_acquire)) {
     if (ActorCell* a = find_work(w)) {

@@ -77,6 +77,9 @@ class WorkStealingPool final : public Executor {
 
   WorkStealingPool(std::size_t workers, ActorRunner run);
   ~WorkStealingPool() override;
+  // Before start(): pin worker i to Topology::pin_worker(i) (physical cores
+  // first). Off by default.
+  void set_pinned(bool pinned) noexcept { pinned_ = pinned; }
 
   void start() override;
   // Joins the workers; returns the actors still queued.
@@ -118,6 +121,7 @@ class WorkStealingPool final : public Executor {
   // with stopping_, both seq_cst).
   std::atomic<std::uint32_t> submitting_{0};
   bool started_ = false;
+  bool pinned_ = false;  // set before start(): workers pin themselves first
 };
 
 struct WorkStealingPool::Worker {

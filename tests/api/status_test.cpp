@@ -47,7 +47,7 @@ TEST_CASE("D93 StatusRequest told to the system inbox from an endpoint is answer
   REQUIRE(reply->is<ensemble::SystemStatus>());
   const auto& s = reply->get<ensemble::SystemStatus>();
   CHECK(s.name == "d93");
-  CHECK(s.backend == "inprocess");
+  CHECK(s.backend == "async-inprocess");
   CHECK(s.uptime >= std::chrono::nanoseconds::zero());
   CHECK(s.actor_count == 1);
   CHECK(s.workers >= 1);
@@ -69,7 +69,7 @@ TEST_CASE("D93 syn.status() describes the syndicate") {
   Syndicate syn("d93-direct");
   auto s = syn.status();
   CHECK(s.name == "d93-direct");
-  CHECK(s.backend == "inprocess");
+  CHECK(s.backend == "async-inprocess");
   CHECK(s.uptime >= std::chrono::nanoseconds::zero());
   CHECK(s.workers >= 1);
   CHECK(s.actor_count == 0);
@@ -153,7 +153,7 @@ TEST_CASE("D98 format_status renders system, actor, exit and unknown answers") {
   CHECK(s.rfind("Status of Syndicate 'fmt'\n", 0) == 0);
   CHECK(s.find("  Actors: 2\n") != std::string::npos);
   CHECK(s.find("  Workers: 2\n") != std::string::npos);
-  CHECK(s.find("  Backend: inprocess\n") != std::string::npos);
+  CHECK(s.find("  Backend: async-inprocess\n") != std::string::npos);
   CHECK(s.find("[IN SHUTDOWN]") == std::string::npos);
 
   ensemble::Payload actor = syn.ask(a, ensemble::StatusRequest{}, 5s);
