@@ -32,6 +32,7 @@ struct ThreadLanes::Lane {
   // also read without it while the thread spins before it sleeps.
   std::atomic<bool> handed{false};
   bool sleeping = false;  // [m] the thread waits on cv: schedule() must wake it
+  bool recheck = false;   // [m] abandon(): the actor stopped without the lane, look again
   bool retired = false;   // [m] the loop ended: schedule() says no from now on
   bool quit = false;      // [m] the executor is stopping
 };
@@ -49,7 +50,12 @@ ThreadLanes::~ThreadLanes() {
     std::lock_guard lock(m_);
     stopped = stopping_;
   }
-  if (!stopped) stop();
+  if (stopped) return;
+  // The table always stops executors first; if not, finish what was handed
+  // back here, as run_here would.
+  for (ActorCell* a : stop()) {
+    while (run_(a) == RunOutcome::yield) runtime::cpu_relax();
+  }
 }
 
 void ThreadLanes::release_lane(void* lane) noexcept { delete static_cast<Lane*>(lane); }
@@ -58,23 +64,35 @@ void ThreadLanes::adopt(ActorCell& actor, const void* placement) {
   const int core = placement != nullptr ? static_cast<const ThreadPlacement*>(placement)->core : -1;
   auto lane = std::make_unique<Lane>();
   lane->actor = &actor;
+  // Everything that may throw comes before the thread exists.
+  runtime::SideState& side = runtime::side_of(actor);
   std::unique_lock lock(m_);
+  join_finished(lock);  // drops the lock while it joins: check stopping_ after
   if (stopping_) throw SyndicateError("the thread executor is stopping: its syndicate shuts down");
-  join_finished(lock);
+  live_.insert(lane.get());
   actor.retain();  // the lane's reference, dropped by its thread as its last step
   try {
     lane->thread = std::thread([this, l = lane.get(), core] { lane_main(l, core); });
   } catch (const std::system_error& e) {
+    live_.erase(lane.get());
     actor.release();
     throw SyndicateError(std::string("could not start a thread for a thread-mode actor: ") + e.what());
   }
-  live_.insert(lane.get());
   // The side state frees the lane with the cell; schedule() finds it there.
   // The token is ours (adopt's contract), so the first schedule() comes after
   // these writes in the token's hand-off order.
-  runtime::SideState& side = runtime::side_of(actor);
   side.executor_data = lane.release();
   side.release_executor_data = &release_lane;
+}
+
+void ThreadLanes::abandon(ActorCell& actor) noexcept {
+  // acquire: pairs with the release in side_of.
+  runtime::SideState* side = actor.side_.load(std::memory_order_acquire);
+  auto* lane = side != nullptr ? static_cast<Lane*>(side->executor_data) : nullptr;
+  if (lane == nullptr) return;
+  std::lock_guard lock(lane->m);
+  lane->recheck = true;
+  if (lane->sleeping) lane->cv.notify_one();  // under the lock, as in schedule()
 }
 
 bool ThreadLanes::schedule(ActorCell* actor) noexcept {
@@ -82,16 +100,15 @@ bool ThreadLanes::schedule(ActorCell* actor) noexcept {
   runtime::SideState* side = actor->side_.load(std::memory_order_acquire);
   auto* lane = side != nullptr ? static_cast<Lane*>(side->executor_data) : nullptr;
   if (lane == nullptr) return false;  // adopt refused it: the caller runs what is left
-  bool wake;
-  {
-    std::lock_guard lock(lane->m);
-    if (lane->retired || lane->quit) return false;
-    // release: a spinning lane that sees it (acquire, in lane_main) sees the
-    // mail pushed before the hand-over.
-    lane->handed.store(true, std::memory_order_release);
-    wake = lane->sleeping;
-  }
-  if (wake) lane->cv.notify_one();
+  std::lock_guard lock(lane->m);
+  if (lane->retired || lane->quit) return false;
+  // release: a spinning lane that sees it (acquire, in lane_main) sees the
+  // mail pushed before the hand-over.
+  lane->handed.store(true, std::memory_order_release);
+  // Under the lock: once it is released the lane may run the actor to its
+  // end and free itself (the caller need not hold a reference to the actor:
+  // a stopping child schedules its parent after dropping its own).
+  if (lane->sleeping) lane->cv.notify_one();
   return true;
 }
 
@@ -103,9 +120,9 @@ void ThreadLanes::lane_main(Lane* lane, int core) {
   // relaxed loads under m: the mutex orders them with schedule()'s store.
   auto handed = [&] { return lane->handed.load(std::memory_order_relaxed); };
   for (;;) {
-    if (!handed() && !lane->quit) {
+    if (!handed() && !lane->quit && !lane->recheck) {
       lane->sleeping = true;
-      lane->cv.wait(lock, [&] { return handed() || lane->quit; });
+      lane->cv.wait(lock, [&] { return handed() || lane->quit || lane->recheck; });
       lane->sleeping = false;
     }
     if (lane->quit) {
@@ -114,18 +131,20 @@ void ThreadLanes::lane_main(Lane* lane, int core) {
       lane->retired = true;
       break;
     }
-    lane->handed.store(false, std::memory_order_relaxed);
-    lock.unlock();
-    // yield: the budget is used up or a push is in flight; the lane is the
-    // actor's alone, so it simply runs it again.
-    while (run_(lane->actor) == RunOutcome::yield) {
+    lane->recheck = false;
+    if (handed()) {
+      lane->handed.store(false, std::memory_order_relaxed);
+      lock.unlock();
+      // yield: the budget is used up or a push is in flight; the lane is the
+      // actor's alone, so it runs it again.
+      while (run_(lane->actor) == RunOutcome::yield) runtime::cpu_relax();
+      // acquire: pairs with schedule()'s release store.
+      for (int i = 0; i < idle_spins && !lane->handed.load(std::memory_order_acquire); ++i) runtime::cpu_relax();
+      lock.lock();
     }
-    // acquire: pairs with schedule()'s release store.
-    for (int i = 0; i < idle_spins && !lane->handed.load(std::memory_order_acquire); ++i) runtime::cpu_relax();
-    lock.lock();
     // A stopped actor whose mail is bounced needs no thread: later mail is
     // bounced by whoever sends it (schedule() says no).
-    if (!lane->handed && lane->actor->has_flag(detail::flag_stopped)) {
+    if (!handed() && lane->actor->has_flag(detail::flag_stopped)) {
       lane->retired = true;
       break;
     }
@@ -164,10 +183,8 @@ std::vector<ActorCell*> ThreadLanes::stop() {
   std::unique_lock lock(m_);
   stopping_ = true;
   for (Lane* lane : live_) {
-    {
-      std::lock_guard lane_lock(lane->m);
-      lane->quit = true;
-    }
+    std::lock_guard lane_lock(lane->m);
+    lane->quit = true;
     lane->cv.notify_one();
   }
   gone_cv_.wait(lock, [&] { return live_.empty(); });

@@ -51,6 +51,9 @@ class ThreadLanes final : public runtime::Executor {
   bool on_own_thread() const noexcept override;
   // Starts the actor's lane; `placement` is a ThreadPlacement or null.
   void adopt(runtime::ActorCell& actor, const void* placement) override;
+  // The actor was stopped on its creating thread (pre_start threw): its lane
+  // looks at it again and retires.
+  void abandon(runtime::ActorCell& actor) noexcept override;
   std::size_t thread_count() const noexcept override;
   const char* name() const noexcept override { return "thread"; }
 

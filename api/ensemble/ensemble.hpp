@@ -6,6 +6,7 @@
 #include <ensemble/ask.hpp>
 #include <ensemble/diagnostics.hpp>
 #include <ensemble/errors.hpp>
+#include <ensemble/global.hpp>
 #include <ensemble/identity.hpp>
 #include <ensemble/message.hpp>
 #include <ensemble/messages.hpp>

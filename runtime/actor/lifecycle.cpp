@@ -101,9 +101,10 @@ ActorAddress Lifecycle::start_actor(detail::ActorStorage storage, ActorCell* par
     stop_here(reasons::stopped_by_shutdown);
     throw SyndicateError("syndicate '" + core_.name() + "' is shut down");
   }
-  if (executor != 0) {
+  Executor* other = executor != 0 ? core_.executors().other(executor) : nullptr;
+  if (other != nullptr) {
     try {
-      core_.executors().other(executor)->adopt(*a, placement);
+      other->adopt(*a, placement);
     } catch (...) {
       stop_here(reasons::executor_refused);
       throw;
@@ -113,6 +114,9 @@ ActorAddress Lifecycle::start_actor(detail::ActorStorage storage, ActorCell* par
     object->pre_start();
   } catch (...) {
     stop_here(reasons::pre_start_failed);
+    // Stopped here, never scheduled: what adopt made for it goes now (a
+    // thread lane would otherwise sleep until shutdown).
+    if (other != nullptr) other->abandon(*a);
     throw;
   }
   // Mail (or a stop nudge) that arrived during pre_start keeps the token ours:

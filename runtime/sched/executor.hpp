@@ -22,8 +22,11 @@
 //                 forget it (someone else holds or will take the token).
 //                 One actor is never run on two threads at once: only the
 //                 token holder schedules it. Any thread may call schedule;
-//                 it must not block. Returns false once stop() has begun:
-//                 the caller then keeps the token and runs the actor itself.
+//                 it must not block (a short lock is fine). Returns false
+//                 once stop() has begun, or when this executor runs the
+//                 actor no more (a thread lane whose actor stopped): the
+//                 caller then keeps the token and runs the actor itself.
+//                 The caller may hold no reference of its own to `a`.
 //   start()       starts the threads; called once, before any schedule(),
 //                 under the table's lock: it must not call back into the
 //                 syndicate (no shutdown, no diagnostics) while it starts.
@@ -36,6 +39,10 @@
 //                 placement type, or null). May throw to refuse the actor
 //                 (the start then fails and the actor is stopped). The
 //                 default does nothing.
+//   abandon(a)    after a successful adopt(a), the start failed later
+//                 (pre_start threw) and `a` was stopped on the creating
+//                 thread without ever being scheduled: release what adopt
+//                 made. The default does nothing.
 #pragma once
 
 #include <cstddef>
@@ -72,6 +79,7 @@ class Executor {
   virtual bool schedule(ActorCell* actor) noexcept = 0;
   virtual bool on_own_thread() const noexcept = 0;
   virtual void adopt(ActorCell& /*actor*/, const void* /*placement*/) {}
+  virtual void abandon(ActorCell& /*actor*/) noexcept {}
   // For status and diagnostics.
   virtual std::size_t thread_count() const noexcept = 0;
   virtual const char* name() const noexcept = 0;
