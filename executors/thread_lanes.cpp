@@ -23,7 +23,7 @@ namespace {
 thread_local const ThreadLanes* lane_owner = nullptr;
 }  // namespace
 
-struct ThreadLanes::Lane {
+struct ThreadLanes::Lane final : runtime::ExecutorRecord {
   ActorCell* actor = nullptr;  // the lane's thread holds a reference until it exits
   std::thread thread;          // [owner's m_] moved to finished_ when the loop ends
   std::mutex m;
@@ -58,8 +58,6 @@ ThreadLanes::~ThreadLanes() {
   }
 }
 
-void ThreadLanes::release_lane(void* lane) noexcept { delete static_cast<Lane*>(lane); }
-
 void ThreadLanes::adopt(ActorCell& actor, const void* placement) {
   const int core = placement != nullptr ? static_cast<const ThreadPlacement*>(placement)->core : -1;
   auto lane = std::make_unique<Lane>();
@@ -81,14 +79,13 @@ void ThreadLanes::adopt(ActorCell& actor, const void* placement) {
   // The side state frees the lane with the cell; schedule() finds it there.
   // The token is ours (adopt's contract), so the first schedule() comes after
   // these writes in the token's hand-off order.
-  side.executor_data = lane.release();
-  side.release_executor_data = &release_lane;
+  side.executor_record = lane.release();
 }
 
 void ThreadLanes::abandon(ActorCell& actor) noexcept {
   // acquire: pairs with the release in side_of.
   runtime::SideState* side = actor.side_.load(std::memory_order_acquire);
-  auto* lane = side != nullptr ? static_cast<Lane*>(side->executor_data) : nullptr;
+  auto* lane = side != nullptr ? static_cast<Lane*>(side->executor_record) : nullptr;
   if (lane == nullptr) return;
   std::lock_guard lock(lane->m);
   lane->recheck = true;
@@ -98,7 +95,7 @@ void ThreadLanes::abandon(ActorCell& actor) noexcept {
 bool ThreadLanes::schedule(ActorCell* actor) noexcept {
   // acquire: pairs with the release in side_of (adopt made the state).
   runtime::SideState* side = actor->side_.load(std::memory_order_acquire);
-  auto* lane = side != nullptr ? static_cast<Lane*>(side->executor_data) : nullptr;
+  auto* lane = side != nullptr ? static_cast<Lane*>(side->executor_record) : nullptr;
   if (lane == nullptr) return false;  // adopt refused it: the caller runs what is left
   std::lock_guard lock(lane->m);
   if (lane->retired || lane->quit) return false;

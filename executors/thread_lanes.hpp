@@ -10,7 +10,7 @@
 // One ThreadLanes executor per syndicate (SyndicateCore::shared_executor)
 // holds every lane. A lane is made in adopt(), when the actor starts, and
 // ends when its actor has stopped: its thread exits, and the lane's memory
-// goes with the actor's side state (SideState::executor_data), so that a late
+// goes with the actor's side state (SideState::executor_record), so that a late
 // schedule() of a stopped actor still finds it and is told no (the caller
 // then bounces the mail itself).
 //
@@ -63,7 +63,6 @@ class ThreadLanes final : public runtime::Executor {
   // The lane's last step under the executor's lock (its thread's handle goes
   // to finished_, to be joined).
   void lane_gone(Lane* lane, bool hand_back);
-  static void release_lane(void* lane) noexcept;
   void join_finished(std::unique_lock<std::mutex>& lock);
 
   runtime::ActorRunner run_;

@@ -19,6 +19,7 @@
 
 #include "runtime/actor/actor_cell.hpp"
 #include "runtime/actor/envelope.hpp"
+#include "runtime/sched/executor.hpp"
 #include "runtime/task/task_strand.hpp"
 #include "runtime/time/wakeups.hpp"
 
@@ -63,17 +64,15 @@ struct SideState {
   // Set once by the actor's executor in adopt() (sched/executor.hpp), before
   // the actor is first scheduled; read by whoever schedules it (the token's
   // hand-off orders the two). The executor's record for this actor (a
-  // dedicated thread's lane), released with the side state.
-  void* executor_data = nullptr;
-  void (*release_executor_data)(void*) noexcept = nullptr;
+  // dedicated thread's lane), deleted with the side state.
+  ExecutorRecord* executor_record = nullptr;
 
-  SideState() = default;
-  SideState(const SideState&) = delete;
-  SideState& operator=(const SideState&) = delete;
-  ~SideState() {
-    if (release_executor_data != nullptr) release_executor_data(executor_data);
-  }
+  ~SideState() { delete executor_record; }
 };
+// 112 bytes before the executor record, 120 with it: a block of up to 120
+// bytes stays in glibc's fast bins; 128 (two pointers for the record) cost
+// create+stop ~200 instructions in malloc and free (docs/performance.md).
+static_assert(sizeof(SideState) <= 120, "the side state left glibc's fast bins");
 
 // Returns the actor's side state, creating it if needed (any thread).
 SideState& side_of(ActorCell& a);

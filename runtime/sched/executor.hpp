@@ -67,6 +67,16 @@ struct ActorRunner {
   RunOutcome operator()(ActorCell* actor) const { return run(context, actor); }
 };
 
+// What an executor keeps per actor (a thread lane), owned by the actor's side
+// state (SideState::executor_record) and deleted with it. One pointer: the
+// side state must stay within 120 bytes, glibc's fast bins (docs/performance.md).
+struct ExecutorRecord {
+  ExecutorRecord() = default;
+  ExecutorRecord(const ExecutorRecord&) = delete;
+  ExecutorRecord& operator=(const ExecutorRecord&) = delete;
+  virtual ~ExecutorRecord() = default;
+};
+
 class Executor {
  public:
   Executor() = default;
