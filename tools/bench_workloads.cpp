@@ -18,44 +18,13 @@ using ensemble::Message;
 using ensemble::Syndicate;
 
 // ---- ping-pong: two actors bounce a counter (Pong: bench/bench_actors.hpp;
-// this Ping hands the last count back, to be checked)
+// this Ping hands the last count back, to be checked). The promise is shared
+// because ActorSpec::of copies its arguments into the factory.
 struct CheckedPing : ensemble::Actor {
   ActorAddress pong;
   std::int64_t left;
-  std::promise<std::int64_t> done;
-  explicit CheckedPing(std::int64_t rounds) : left(rounds) {}
-  void process(Message& m) {
-    if (auto* start = m.get_if<ActorAddress>()) {
-      pong = *start;
-      tell(std::int64_t{0}, pong);
-      return;
-    }
-    std::int64_t v = m.get<std::int64_t>() + 1;
-    if (--left == 0) {
-      done.set_value(v);
-      return;
-    }
-    tell(v, pong);
-  }
-};
-std::uint64_t ping_pong(std::int64_t rounds, std::size_t workers) {
-  Syndicate syn("ping-pong", {.workers = workers});
-  auto owner = std::make_unique<CheckedPing>(rounds);
-  auto result = owner->done.get_future();
-  auto ping = syn.start_actor(std::move(owner));
-  syn.tell(ping, syn.create_actor<Pong>());
-  check(result.get() == rounds, "ping-pong count");
-  return static_cast<std::uint64_t>(rounds) * 2;
-}
-
-// ---- ping-pong between two thread-mode actors (Execution::thread): each
-// message wakes the other actor's thread. The promise is shared because
-// ActorSpec::of copies its arguments into the factory.
-struct ThreadPing : ensemble::Actor {
-  ActorAddress pong;
-  std::int64_t left;
   std::shared_ptr<std::promise<std::int64_t>> done;
-  ThreadPing(std::int64_t rounds, std::shared_ptr<std::promise<std::int64_t>> d) : left(rounds), done(std::move(d)) {}
+  CheckedPing(std::int64_t rounds, std::shared_ptr<std::promise<std::int64_t>> d) : left(rounds), done(std::move(d)) {}
   void process(Message& m) {
     if (auto* start = m.get_if<ActorAddress>()) {
       pong = *start;
@@ -70,17 +39,28 @@ struct ThreadPing : ensemble::Actor {
     tell(v, pong);
   }
 };
-std::uint64_t ping_pong_threads(std::int64_t rounds, std::size_t workers) {
-  Syndicate syn("ping-pong-threads", {.workers = workers});
+// Execution::inprocess: the pool; Execution::thread: two actors with a
+// thread each, so every message wakes the other actor's thread.
+std::uint64_t ping_pong(std::int64_t rounds, std::size_t workers,
+                        ensemble::Execution execution = ensemble::Execution::inprocess) {
+  Syndicate syn("ping-pong", {.workers = workers});
   auto done = std::make_shared<std::promise<std::int64_t>>();
   auto result = done->get_future();
-  auto ping_spec = ensemble::ActorSpec::of<ThreadPing>(rounds, done);
-  ping_spec.execution = ensemble::Execution::thread;
-  auto pong_spec = ensemble::ActorSpec::of<Pong>();
-  pong_spec.execution = ensemble::Execution::thread;
-  auto ping = syn.create_actor_from_spec(ping_spec);
-  syn.tell(ping, syn.create_actor_from_spec(pong_spec));
-  check(result.get() == rounds, "thread ping-pong count");
+  ActorAddress ping, pong;
+  if (execution == ensemble::Execution::inprocess) {
+    // As before the thread row existed: Pong in its cell's block.
+    ping = syn.start_actor(std::make_unique<CheckedPing>(rounds, done));
+    pong = syn.create_actor<Pong>();
+  } else {
+    auto ping_spec = ensemble::ActorSpec::of<CheckedPing>(rounds, done);
+    ping_spec.execution = execution;
+    auto pong_spec = ensemble::ActorSpec::of<Pong>();
+    pong_spec.execution = execution;
+    ping = syn.create_actor_from_spec(ping_spec);
+    pong = syn.create_actor_from_spec(pong_spec);
+  }
+  syn.tell(ping, pong);
+  check(result.get() == rounds, "ping-pong count");
   return static_cast<std::uint64_t>(rounds) * 2;
 }
 
@@ -261,7 +241,7 @@ std::vector<Workload> workloads(bool quick, std::size_t workers) {
                       [=] { return counting(s.n_to_1_each, workers, workers); },
                       [=] { return ask_loop(s.asks, workers); }, [=] { return skynet(s.skynet_leaves, workers); },
                       [=] { return create_idle(s.idle_actors, workers); },
-                      [=] { return ping_pong_threads(s.thread_ping_pong, workers); }});
+                      [=] { return ping_pong(s.thread_ping_pong, workers, ensemble::Execution::thread); }});
 }
 
 }  // namespace ensemble_bench

@@ -68,6 +68,9 @@ caf::behavior ping(caf::stateful_actor<ping_state>* self, std::int64_t rounds) {
   };
 }
 
+// Options: caf::no_spawn_options (the scheduler's workers) or caf::detached
+// (a thread per actor: CAF's counterpart of ensemble's thread executor).
+template <caf::spawn_options Options = caf::no_spawn_options>
 std::uint64_t ping_pong(std::int64_t rounds, std::size_t workers) {
   system_config cfg{workers};
   caf::actor_system sys{cfg};
@@ -76,31 +79,12 @@ std::uint64_t ping_pong(std::int64_t rounds, std::size_t workers) {
   caf::error failure;
   {
     caf::scoped_actor self{sys};
-    auto pinger = sys.spawn(ping, rounds);
-    self->request(pinger, caf::infinite, run_atom::value, sys.spawn(pong))
+    auto pinger = sys.spawn<Options>(ping, rounds);
+    self->request(pinger, caf::infinite, run_atom::value, sys.spawn<Options>(pong))
         .receive([&](std::int64_t v) { result = v; }, [&](caf::error& err) { failure = std::move(err); });
   }
   if (failure) throw std::runtime_error("ping-pong failed: " + sys.render(failure));
   check(result == rounds, "ping-pong count");
-  return static_cast<std::uint64_t>(rounds) * 2;
-}
-
-// ---- ping-pong between two `detached` actors (a thread each): CAF's
-// counterpart of ensemble's thread executor.
-std::uint64_t ping_pong_detached(std::int64_t rounds, std::size_t workers) {
-  system_config cfg{workers};
-  caf::actor_system sys{cfg};
-  check_workers(sys, workers);
-  std::int64_t result = -1;
-  caf::error failure;
-  {
-    caf::scoped_actor self{sys};
-    auto pinger = sys.spawn<caf::detached>(ping, rounds);
-    self->request(pinger, caf::infinite, run_atom::value, sys.spawn<caf::detached>(pong))
-        .receive([&](std::int64_t v) { result = v; }, [&](caf::error& err) { failure = std::move(err); });
-  }
-  if (failure) throw std::runtime_error("detached ping-pong failed: " + sys.render(failure));
-  check(result == rounds, "detached ping-pong count");
   return static_cast<std::uint64_t>(rounds) * 2;
 }
 
@@ -362,7 +346,7 @@ std::vector<Workload> caf_workloads(bool quick, std::size_t workers) {
                       [=] { return counting(s.n_to_1_each, workers, workers); },
                       [=] { return ask_loop(s.asks, workers); }, [=] { return skynet_tree(s.skynet_leaves, workers); },
                       [=] { return create_idle(s.idle_actors, workers); },
-                      [=] { return ping_pong_detached(s.thread_ping_pong, workers); }});
+                      [=] { return ping_pong<caf::detached>(s.thread_ping_pong, workers); }});
 }
 
 }  // namespace ensemble_bench

@@ -61,6 +61,8 @@ struct ENSEMBLE_API SyndicateConfig {
   // Dead letters kept for dead_letters(); older ones are dropped from the list
   // (never from the count in status()).
   std::size_t dead_letters_kept = 10000;
+
+  friend bool operator==(const SyndicateConfig&, const SyndicateConfig&) = default;
 };
 
 class Endpoint;

@@ -33,11 +33,6 @@ GlobalHolder& holder() {
 
 void shutdown_at_exit() { shutdown_global_syndicate(); }
 
-bool same(const SyndicateConfig& a, const SyndicateConfig& b) noexcept {
-  return a.workers == b.workers && a.backend == b.backend && a.pin_workers == b.pin_workers &&
-         a.messages_per_activation == b.messages_per_activation && a.dead_letters_kept == b.dead_letters_kept;
-}
-
 // [h.m held] The live one, or null once it was shut down by any route.
 Syndicate* live(GlobalHolder& h) noexcept {
   if (h.current != nullptr && h.current->is_shut_down()) h.current = nullptr;
@@ -69,7 +64,7 @@ Syndicate& global_syndicate(const std::string& name, const SyndicateConfig& conf
   GlobalHolder& h = holder();
   std::lock_guard lock(h.m);
   if (Syndicate* s = live(h)) {
-    if (h.name != name || !same(h.config, config)) {
+    if (h.name != name || h.config != config) {
       throw SyndicateError("the global syndicate exists with another configuration (name '" + h.name +
                            "'); shut it down first (shutdown_global_syndicate) to make it with name '" + name + "'");
     }
