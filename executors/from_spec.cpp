@@ -15,7 +15,7 @@ ActorAddress Syndicate::create_actor_from_spec(const ActorSpec& spec) {
 }
 
 ActorAddress Actor::create_actor_from_spec(const ActorSpec& spec) {
-  require_started("create_actor_from_spec");
+  require_local("create_actor_from_spec");
   executors::Placement p = executors::place_actor(spec, *cell_->core());
   return cell_->core()->lifecycle().start_actor(detail::ActorStorage{p.actor.release(), false, 0}, cell_,
                                                 p.executor, p.placement());

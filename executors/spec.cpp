@@ -5,10 +5,16 @@
 #include <ensemble/errors.hpp>
 #include <ensemble/syndicate.hpp>
 
+#include "executors/process/process_proxy.hpp"
+#include "executors/process/registry.hpp"
 #include "runtime/core/syndicate_core.hpp"
 #include "runtime/sched/topology.hpp"
 
 namespace ensemble {
+
+namespace detail {
+std::string demangle(const char* mangled);
+}
 
 const char* to_string(Execution e) noexcept {
   switch (e) {
@@ -68,13 +74,26 @@ Placement place_actor(const ActorSpec& spec, runtime::SyndicateCore& core) {
   }
   if (p.execution == Execution::process) {
     if (!spec.stateless) throw InvalidActorSpecError("execution=process requires stateless=true");
-    throw InvalidActorSpecError(
-        "execution=process is not available in this version of ensemble; use inprocess, thread, or system "
-        "with a backend other than process");
+    if (spec.actor_type == nullptr) {
+      throw InvalidActorSpecError("execution=process needs a spec made with ActorSpec::of<A>(), which names A");
+    }
+    const process::RegisteredActor* type = process::find_registered(*spec.actor_type);
+    if (type == nullptr) {
+      throw InvalidActorSpecError("execution=process: " + detail::demangle(spec.actor_type->name()) +
+                                  " is not registered for worker processes; register it with "
+                                  "ensemble::register_actor<A>(\"a.stable.Name\") (ensemble/process.hpp)");
+    }
+    if (spec.has_arguments) {
+      throw InvalidActorSpecError("execution=process makes " + type->entry.name +
+                                  " in the worker with no constructor arguments, and this spec has some; "
+                                  "send what it needs in a message instead");
+    }
+    p.actor = std::make_unique<process::ProcessProxy>(*type);
+  } else {
+    p.actor = spec.factory();
   }
-  p.actor = spec.factory();
   if (!p.actor) throw InvalidActorSpecError("ActorSpec factory returned no actor");
-  if (p.execution == Execution::thread) {
+  if (p.execution == Execution::thread || p.execution == Execution::process) {
     p.executor = core.shared_executor(ThreadLanes::key,
                                       [&] { return std::make_unique<ThreadLanes>(core.run_loop().runner()); });
   }

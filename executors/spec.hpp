@@ -1,8 +1,8 @@
 // Internal: turns an ActorSpec into an actor ready to start and decides where
 // it runs: the pool (inprocess), a thread of its own (thread: the syndicate's
 // ThreadLanes executor), or, for system, what the syndicate's backend names.
-// process is not available yet: asking for it is a clear
-// InvalidActorSpecError rather than a silent fallback.
+// process: a stand-in on a thread lane that forwards to a worker process
+// (executors/process/process_proxy.hpp).
 #pragma once
 
 #include <cstdint>
@@ -27,7 +27,8 @@ struct Placement {
   Execution execution = Execution::inprocess;  // resolved: never system
   std::uint8_t executor = 0;                   // 0: the pool
   ThreadPlacement thread;
-  const void* placement() const noexcept { return execution == Execution::thread ? &thread : nullptr; }
+  // A process-mode actor's stand-in runs on a thread lane too.
+  const void* placement() const noexcept { return execution != Execution::inprocess ? &thread : nullptr; }
 };
 
 // What Execution::system means under `backend`.

@@ -144,6 +144,10 @@ inline constexpr ActorType actor_type_of{&typeid(A), &dispatch_to<A>};
 template <class A>
 void bind_actor_type(A& actor) noexcept;
 
+// Internal: lets the runtime give an actor another handler table (the
+// stand-in of a process-mode actor reports the user's class).
+struct ActorTypeAccess;
+
 // An actor object and how it was made. create_actor places the object in the
 // same block as its runtime cell (one allocation per actor); start_actor and
 // ActorSpec factories hand over objects made with new.
@@ -222,11 +226,15 @@ class ENSEMBLE_API Actor {
   friend class runtime::ActorCell;
   template <class A>
   friend void detail::bind_actor_type(A&) noexcept;
+  friend struct detail::ActorTypeAccess;
 
   void require_started(const char* api) const {
     if (cell_ == nullptr) [[unlikely]] not_started(api);
   }
   [[noreturn]] void not_started(const char* api) const;
+  // Started, and not an actor of a worker process (Execution::process), which
+  // has only tell, reply, address and parent (spark's executor actors).
+  void require_local(const char* api) const;
   ActorAddress adopt_child(detail::ActorStorage storage);
 
   const detail::ActorType* type_ = nullptr;

@@ -11,6 +11,7 @@
 #include <ensemble/message.hpp>
 #include <ensemble/messages.hpp>
 #include <ensemble/payload.hpp>
+#include <ensemble/process.hpp>
 #include <ensemble/spec.hpp>
 #include <ensemble/syndicate.hpp>
 #include <ensemble/task.hpp>

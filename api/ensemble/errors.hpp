@@ -97,6 +97,14 @@ class ENSEMBLE_API SyndicateError : public Error {
   using Error::Error;
 };
 
+// An actor in a worker process (Execution::process) called a helper that only
+// in-process actors have (spark's RuntimeError "executor actors do not
+// support {api}; ..."), or its worker process could not be started.
+class ENSEMBLE_API ExecutorError : public Error {
+ public:
+  using Error::Error;
+};
+
 // The awaited operation was cancelled because its actor is stopping.
 class ENSEMBLE_API ActorStopped : public Error {
  public:

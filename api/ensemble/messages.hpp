@@ -34,6 +34,16 @@ struct ENSEMBLE_API ChildActorExited {
   std::string reason = "child actor exited";
 };
 
+// Told to the parent of a process-mode actor (Execution::process) each time
+// its worker process died and was replaced; the actor goes on with its next
+// message. `reason` is the dead letter's ("executor crashed: killed by signal
+// 9"); `crashes` counts the crashes in the current window (docs/executors.md).
+struct ENSEMBLE_API ExecutorCrashed {
+  ActorAddress actor;
+  std::string reason;
+  std::size_t crashes = 0;
+};
+
 // Asked of an actor: answered with ActorStatus. Asked of the syndicate (or told
 // to an inbox): answered with SystemStatus.
 struct ENSEMBLE_API StatusRequest {};
@@ -103,6 +113,8 @@ inline constexpr const char* stopped_by_shutdown = "system shutdown";
 inline constexpr const char* pre_start_failed = "pre_start failed";
 // The actor's executor could not take it (a thread could not be started).
 inline constexpr const char* executor_refused = "executor refused the actor";
+// The prefix of a process-mode actor's delivery failures (spark's text).
+inline constexpr const char* executor_delivery_failed = "executor delivery failed";
 // spark's UnsupportedBackendError text: an address of another syndicate, and
 // no remote transport to carry the message.
 inline constexpr const char* no_remote_transport = "remote transport is not enabled";

@@ -11,6 +11,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <typeinfo>
 #include <utility>
 
 #include <ensemble/actor.hpp>
@@ -21,7 +22,7 @@ namespace ensemble {
 enum class Execution {
   inprocess,  // the work-stealing pool (the default; the design card's "inline")
   thread,     // a thread of its own: its handlers may block (docs/executors.md)
-  process,    // a worker process (stateless actors only; not available yet)
+  process,    // a worker process: stateless, registered actor types (ensemble/process.hpp)
   system,     // what the syndicate's backend names (SyndicateConfig::backend)
 };
 
@@ -39,6 +40,12 @@ struct ENSEMBLE_API ActorSpec {
   // from create_actor_from_spec.
   int core = -1;
   std::map<std::string, std::string> requirements;
+  // Filled by of<A>(...): the actor's type, and whether constructor arguments
+  // were given. Execution::process looks the type up among the registered
+  // ones (ensemble::register_actor) and makes it in the worker with no
+  // arguments, so arguments are refused there.
+  const std::type_info* actor_type = nullptr;
+  bool has_arguments = false;
 
   template <class A, class... Args>
   static ActorSpec of(Args... args) {
@@ -49,6 +56,8 @@ struct ENSEMBLE_API ActorSpec {
       detail::bind_actor_type<A>(*actor);
       return actor;
     };
+    spec.actor_type = &typeid(A);
+    spec.has_arguments = sizeof...(Args) != 0;
     return spec;
   }
 };

@@ -59,6 +59,21 @@ DeliveryResult Delivery::tell(const ActorAddress& target, Message message) {
     case detail::CellKind::actor: {
       auto* a = static_cast<ActorCell*>(cell);
       if (a->has_flag(detail::flag_stopped)) return fail(reasons::not_found);
+      if (a->has_flag(detail::flag_process_proxy | detail::flag_in_worker)) [[unlikely]] {
+        if (a->has_flag(detail::flag_in_worker)) {
+          // acquire: pairs with the release store in set_remote_router.
+          RemoteRouter* router = remote_router_.load(std::memory_order_acquire);
+          if (router == nullptr) return fail(reasons::not_found);
+          DeliveryResult r = router->route_to_stand_in(*a, message);
+          return r.success ? r : fail(r.reason);
+        }
+        // Bound for a worker process: only bytes cross, so a payload with no
+        // codec fails here, synchronously, by name (spark: "executor delivery
+        // failed: ..."). The parent's run loop answers these two itself.
+        if (!message.is<StatusRequest>() && !message.is<ActorExitRequest>() && !payload_has_codec(message.content())) {
+          return fail(executor_no_codec_reason(message.content()));
+        }
+      }
       enqueue(a, new_envelope(std::move(message)));
       return {};
     }
@@ -99,7 +114,8 @@ DeliveryResult Delivery::tell(const ActorAddress& target, Payload&& content,
                                    detail::Cell* sender) {
   detail::Cell* cell = target.cell();
   if (cell == nullptr || cell->kind() != detail::CellKind::actor || cell->core() != &core_ ||
-      shut_down() || cell->has_flag(detail::flag_stopped)) [[unlikely]] {
+      shut_down() || cell->has_flag(detail::flag_stopped | detail::flag_process_proxy | detail::flag_in_worker))
+      [[unlikely]] {
     return tell_slow(target, std::move(content), sender);
   }
   auto* a = static_cast<ActorCell*>(cell);

@@ -18,6 +18,8 @@
 
 namespace ensemble::runtime {
 
+class ActorCell;
+
 class RemoteCell : public detail::Cell {
  protected:
   RemoteCell(SyndicateCore* core, std::uint64_t id) noexcept
@@ -33,6 +35,16 @@ class RemoteRouter {
   // Takes the message on its way to `to`, from any thread; must not block.
   // A failure is returned (the core records the dead letter with its reason).
   virtual DeliveryResult route(RemoteCell& to, Message& message) noexcept = 0;
+  // In a worker process (Execution::process): a tell to the worker's own
+  // actor (flag_in_worker), which goes back to its stand-in in the parent, so
+  // that the actor's one mailbox stays the parent's.
+  virtual DeliveryResult route_to_stand_in(ActorCell& /*actor*/, Message& /*message*/) noexcept {
+    return {false, reasons::not_found};
+  }
 };
+
+// "executor delivery failed: payload type X has no codec ..." (spark's
+// prefix), one text per type, kept until exit (runtime/core/codec.cpp).
+const char* executor_no_codec_reason(const Payload& p);
 
 }  // namespace ensemble::runtime

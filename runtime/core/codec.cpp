@@ -14,6 +14,7 @@
 #include <unordered_map>
 
 #include <ensemble/errors.hpp>
+#include <ensemble/messages.hpp>
 
 #include "runtime/base/hex_swar.hpp"
 
@@ -303,6 +304,17 @@ const char* no_codec_reason(const Payload& p) {
   if (!text) text = std::make_unique<const std::string>(no_codec_text(p));
   return text->c_str();
 }
+
+namespace runtime {
+const char* executor_no_codec_reason(const Payload& p) {
+  static std::mutex mutex;
+  static std::unordered_map<const detail::PayloadOps*, std::unique_ptr<const std::string>> texts;
+  std::lock_guard lock(mutex);
+  auto& text = texts[p.ops()];
+  if (!text) text = std::make_unique<const std::string>(std::string(reasons::executor_delivery_failed) + ": " + no_codec_text(p));
+  return text->c_str();
+}
+}  // namespace runtime
 
 void encode_payload(const Payload& p, ByteWriter& w) {
   const detail::TypeCodec* c = p.ops() != nullptr ? Registry::instance().by_ops(p.ops()) : nullptr;

@@ -1,9 +1,12 @@
 // ensemble/syndicate.hpp: Syndicate, Endpoint and Listener as thin doors into
 // the core.
 #include <ensemble/ensemble.hpp>
+#include <cstdio>
+#include <cstdlib>
 
 #include "runtime/actor/side_state.hpp"
 #include "runtime/core/syndicate_core.hpp"
+#include "runtime/sched/executor.hpp"
 
 namespace ensemble {
 
@@ -35,8 +38,25 @@ using runtime::SyndicateCore;
 
 // ---- Syndicate ----
 
+namespace {
+// A process started as a process-mode actor's worker runs this program's own
+// binary; its main() must call serve_worker_if_spawned() before anything else.
+// One that reaches a Syndicate instead would run the whole program a second
+// time (and start workers of its own): it stops here, and the parent reports
+// the exit status.
+SyndicateConfig refuse_in_unserved_worker(SyndicateConfig config) {
+  if (std::getenv(runtime::worker_fd_variable) != nullptr) {
+    std::fprintf(stderr,
+                 "ensemble: this process was started as a process-mode actor's worker, but main() created a "
+                 "Syndicate before calling ensemble::serve_worker_if_spawned(); call it first thing in main()\n");
+    std::_Exit(runtime::not_served_exit_status);
+  }
+  return config;
+}
+}  // namespace
+
 Syndicate::Syndicate(std::string name, SyndicateConfig config)
-    : core_(std::make_shared<SyndicateCore>(std::move(name), config)) {
+    : core_(std::make_shared<SyndicateCore>(std::move(name), refuse_in_unserved_worker(config))) {
   core_->owner = this;
 }
 

@@ -53,6 +53,14 @@ namespace ensemble::runtime {
 
 class ActorCell;
 
+// The environment variable that starts a process as a worker of a
+// process-mode actor (executors/process/): the number of its end of the
+// socketpair. The Syndicate constructor refuses to run in a process that has
+// it (the worker's main() did not call serve_worker_if_spawned() first) and
+// exits with not_served_exit_status, which the parent reports.
+inline constexpr const char* worker_fd_variable = "ENSEMBLE_WORKER_FD";
+inline constexpr int not_served_exit_status = 87;
+
 // What running an actor for one activation left it in.
 enum class RunOutcome {
   idle,       // mailbox empty, token released

@@ -29,6 +29,12 @@ inline constexpr std::uint32_t flag_stopped = 1u << 1;         // stop done; mai
 inline constexpr std::uint32_t flag_count_queue = 1u << 2;     // diagnostics() waits for a queue count
 inline constexpr std::uint32_t flag_side_lock = 1u << 3;       // guards the actor's side state
 inline constexpr std::uint32_t flag_other_executor = 1u << 4;  // runs on an executor other than the pool
+// The parent-side stand-in of an actor that runs in a worker process: what is
+// told to it must have a codec (executors/process_proxy.hpp).
+inline constexpr std::uint32_t flag_process_proxy = 1u << 5;
+// The actor of a worker process, in the worker: tells to it go back to its
+// stand-in in the parent, and the helpers spark forbids refuse (process_worker.cpp).
+inline constexpr std::uint32_t flag_in_worker = 1u << 6;
 
 class Cell {
  public:
