@@ -2,8 +2,13 @@
 
 #include <atomic>
 #include <cstdint>
+#include <cstdio>
 #include <stdexcept>
 #include <thread>
+
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #ifdef ENSEMBLE_BENCH_HAVE_TBB
 #include <oneapi/tbb/global_control.h>
@@ -81,6 +86,47 @@ std::uint64_t spin_ping_pong(std::int64_t rounds) {
   return static_cast<std::uint64_t>(rounds) * 2;
 }
 
+// Two processes bounce 8 bytes over a socketpair with blocking reads and
+// writes: the floor under any message between processes on this machine
+// (two system calls and a wake-up per direction).
+std::uint64_t socketpair_ping_pong(std::int64_t rounds) {
+  int fds[2];
+  if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds) != 0) throw std::runtime_error("socketpair");
+  std::fflush(nullptr);
+  const pid_t child = ::fork();  // the measuring process is single-threaded here
+  if (child < 0) throw std::runtime_error("fork");
+  auto exchange = [](int fd, std::int64_t& v, bool send_first) {
+    auto send = [&] { return ::write(fd, &v, sizeof v) == static_cast<ssize_t>(sizeof v); };
+    auto receive = [&] {
+      std::size_t got = 0;
+      while (got < sizeof v) {
+        const ssize_t n = ::read(fd, reinterpret_cast<char*>(&v) + got, sizeof v - got);
+        if (n <= 0) return false;
+        got += static_cast<std::size_t>(n);
+      }
+      return true;
+    };
+    return send_first ? send() && receive() : receive() && (++v, send());
+  };
+  if (child == 0) {
+    ::close(fds[0]);
+    std::int64_t v = 0;
+    for (std::int64_t i = 0; i < rounds; ++i) {
+      if (!exchange(fds[1], v, false)) ::_exit(1);
+    }
+    ::_exit(0);
+  }
+  ::close(fds[1]);
+  std::int64_t v = 0;
+  bool ok = true;
+  for (std::int64_t i = 0; i < rounds && ok; ++i) ok = exchange(fds[0], v, true);
+  ::close(fds[0]);
+  int status = 0;
+  ::waitpid(child, &status, 0);
+  check(ok && v == rounds && WIFEXITED(status) && WEXITSTATUS(status) == 0, "socketpair ping-pong count");
+  return static_cast<std::uint64_t>(rounds) * 2;
+}
+
 }  // namespace
 
 std::vector<Baseline> baseline_workloads(bool quick, std::size_t workers) {
@@ -90,6 +136,9 @@ std::vector<Baseline> baseline_workloads(bool quick, std::size_t workers) {
   const std::int64_t idle = sizes.idle_actors;
   std::vector<Baseline> out;
   out.push_back({"floor", {"ping-pong", "", "msg", [=] { return spin_ping_pong(pp); }}});
+  const std::int64_t process_rounds = sizes.process_ping_pong;
+  out.push_back({"floor", {"ping-pong (process executor)", "", "msg",
+                           [=] { return socketpair_ping_pong(process_rounds); }}});
 #ifdef ENSEMBLE_BENCH_HAVE_TBB
   out.push_back({"tbb", {"skynet", "", "task", [=] { return tbb_skynet(leaves, workers); }}});
   out.push_back({"tbb", {"create idle actors", "", "task", [=] { return tbb_create(idle, workers); }}});

@@ -64,6 +64,46 @@ std::uint64_t ping_pong(std::int64_t rounds, std::size_t workers,
   return static_cast<std::uint64_t>(rounds) * 2;
 }
 
+// ---- ping-pong across a process boundary: a pool actor and a process-mode
+// actor whose reply (the number + 1) is the pong.
+struct ProcessPong : ensemble::Actor {
+  std::int64_t process(Message& m) { return m.get<std::int64_t>() + 1; }
+};
+const bool process_pong_registered = ensemble::register_actor<ProcessPong>("ensemble_bench.ProcessPong");
+
+struct ProcessPing : ensemble::Actor {
+  std::int64_t left;
+  std::shared_ptr<std::promise<std::int64_t>> done;
+  ActorAddress pong;
+  ProcessPing(std::int64_t rounds, std::shared_ptr<std::promise<std::int64_t>> d) : left(rounds), done(std::move(d)) {}
+  void process(Message& m) {
+    if (auto* start = m.get_if<ActorAddress>()) {
+      pong = *start;
+      tell(std::int64_t{0}, pong);
+      return;
+    }
+    const std::int64_t v = m.get<std::int64_t>();  // what we sent, + 1
+    if (--left == 0) {
+      done->set_value(v);
+      return;
+    }
+    tell(v, pong);
+  }
+};
+std::uint64_t process_ping_pong(std::int64_t rounds, std::size_t workers) {
+  Syndicate syn("process-ping-pong", {.workers = workers});
+  auto done = std::make_shared<std::promise<std::int64_t>>();
+  auto result = done->get_future();
+  auto spec = ensemble::ActorSpec::of<ProcessPong>();
+  spec.execution = ensemble::Execution::process;
+  spec.stateless = true;
+  const ActorAddress pong = syn.create_actor_from_spec(spec);
+  const ActorAddress ping = syn.start_actor(std::make_unique<ProcessPing>(rounds, done));
+  syn.tell(ping, pong);
+  check(result.get() == rounds, "process ping-pong count");
+  return static_cast<std::uint64_t>(rounds) * 2;
+}
+
 // ---- thread ring: a token passed around a ring of actors
 struct RingNode : ensemble::Actor {
   ActorAddress next;
@@ -234,7 +274,7 @@ std::uint64_t create_idle(std::int64_t n, std::size_t workers) {
 
 std::vector<Workload> workloads(bool quick, std::size_t workers) {
   const core::Sizes s = core::sizes(quick);
-  return core::named(s, workers,
+  std::vector<Workload> out = core::named(s, workers,
                      {[=] { return ping_pong(s.ping_pong, 1); }, [=] { return ping_pong(s.ping_pong, workers); },
                       [=] { return thread_ring(s.ring_actors, s.ring_hops, workers); },
                       [=] { return savina_counting(s.counting, workers); },
@@ -242,6 +282,9 @@ std::vector<Workload> workloads(bool quick, std::size_t workers) {
                       [=] { return ask_loop(s.asks, workers); }, [=] { return skynet(s.skynet_leaves, workers); },
                       [=] { return create_idle(s.idle_actors, workers); },
                       [=] { return ping_pong(s.thread_ping_pong, workers, ensemble::Execution::thread); }});
+  out.push_back({"ping-pong (process executor)", "round trips=" + std::to_string(s.process_ping_pong) + " processes=2",
+                 "msg", [=] { return process_ping_pong(s.process_ping_pong, workers); }});
+  return out;
 }
 
 }  // namespace ensemble_bench

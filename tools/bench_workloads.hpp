@@ -34,11 +34,14 @@ struct Sizes {
   std::int64_t ping_pong, ring_hops, counting, n_to_1_each, asks, skynet_leaves, idle_actors;
   // Two actors on threads of their own: every message is a thread wake-up.
   std::int64_t thread_ping_pong;
+  // A pool actor and a process-mode actor: every round trip crosses a
+  // socketpair twice (ensemble only; its baseline is a raw socketpair).
+  std::int64_t process_ping_pong;
   int ring_actors = 503;
 };
 inline Sizes sizes(bool quick) {
-  return quick ? Sizes{200'000, 500'000, 100'000, 250'000, 100'000, 100'000, 100'000, 20'000}
-               : Sizes{2'000'000, 10'000'000, 1'000'000, 2'500'000, 1'000'000, 1'000'000, 1'000'000, 200'000};
+  return quick ? Sizes{200'000, 500'000, 100'000, 250'000, 100'000, 100'000, 100'000, 20'000, 20'000}
+               : Sizes{2'000'000, 10'000'000, 1'000'000, 2'500'000, 1'000'000, 1'000'000, 1'000'000, 200'000, 100'000};
 }
 using Run = std::function<std::uint64_t()>;
 struct Runs {

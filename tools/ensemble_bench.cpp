@@ -25,6 +25,8 @@
 #include <thread>
 #include <vector>
 
+#include <ensemble/process.hpp>
+
 #include "tools/baseline_workloads.hpp"
 #include "tools/bench_svg.hpp"
 #include "tools/bench_workloads.hpp"
@@ -179,6 +181,8 @@ void write_record(std::ostream& out, const Row& r, const char* runtime, const Me
 }  // namespace
 
 int main(int argc, char** argv) {
+  // The process-executor row's workers are this binary, started again.
+  ensemble::serve_worker_if_spawned();
   CLI::App app{"ensemble-bench: throughput workloads of the ensemble actor runtime"};
   bool quick = false;
   int repetitions = 0;

@@ -117,6 +117,8 @@ class WorkerHost final : public runtime::Executor {
   // Only the final stop schedules the cell: the caller runs it right there.
   bool schedule(runtime::ActorCell*) noexcept override { return false; }
   bool on_own_thread() const noexcept override { return false; }
+  // parent_ is set to the parent's HandleCell for Actor::parent(); serve()
+  // clears it before the stop, whose registry step expects an actor there.
   void adopt(runtime::ActorCell& a, const void* placement) override {
     a.set_flag(detail::flag_in_worker);
     a.parent_ = *static_cast<const ActorAddress*>(placement);
@@ -268,6 +270,9 @@ int serve(int fd) {
     if (!link.send(answer, out)) break;
   }
   // Stopped (S), or the parent went away: post_stop runs here, in the worker.
+  // parent_ names a HandleCell, not an actor of this syndicate: the
+  // registry's stop step would take it for one. Nobody else runs this cell.
+  cell->parent_ = ActorAddress();
   core.lifecycle().request_stop(cell, "worker stopped", runtime::StopMode::silent);
   self = ActorAddress();
   syn.shutdown();

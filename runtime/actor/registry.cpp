@@ -23,8 +23,11 @@ ActorCell* Registry::remove(ActorCell* a) {
   order_.remove(a);
   --size_;
 
-  auto* parent = static_cast<ActorCell*>(a->parent_.cell());
-  if (parent == nullptr) return nullptr;
+  // Only an actor of this syndicate lists its children. (A worker process's
+  // actor names its parent by a remote cell: executors/process/.)
+  detail::Cell* p = a->parent_.cell();
+  if (p == nullptr || p->kind() != detail::CellKind::actor) return nullptr;
+  auto* parent = static_cast<ActorCell*>(p);
   parent->children_.remove(a);
 
   // acquire: pairs with the release in side_of; a parent that waits for its
