@@ -26,6 +26,8 @@ const char* to_string(Execution e) noexcept {
       return "process";
     case Execution::system:
       return "system";
+    case Execution::tbb_arena:
+      return "tbb_arena";
   }
   return "unknown";
 }
@@ -53,10 +55,11 @@ Placement place_actor(const ActorSpec& spec, runtime::SyndicateCore& core) {
     case Execution::thread:
     case Execution::process:
     case Execution::system:
+    case Execution::tbb_arena:
       break;
     default:
       throw InvalidActorSpecError("ActorSpec::execution = " + std::to_string(static_cast<int>(spec.execution)) +
-                                  " is not an execution mode (inprocess, thread, process, system)");
+                                  " is not an execution mode (inprocess, thread, process, system, tbb_arena)");
   }
   p.execution = resolve(spec.execution, core.config().backend);
   if (spec.core != -1) {
@@ -93,6 +96,14 @@ Placement place_actor(const ActorSpec& spec, runtime::SyndicateCore& core) {
     p.actor = spec.factory();
   }
   if (!p.actor) throw InvalidActorSpecError("ActorSpec factory returned no actor");
+  if (p.execution == Execution::tbb_arena) {
+    p.executor = core.find_executor(tbb_arena_key);
+    if (p.executor == 0) {
+      throw InvalidActorSpecError(
+          "execution=tbb_arena: no tbb::task_arena is attached to this syndicate; attach one with "
+          "ensemble::attach_tbb_arena(syn, arena) (ensemble/tbb.hpp)");
+    }
+  }
   if (p.execution == Execution::thread || p.execution == Execution::process) {
     p.executor = core.shared_executor(ThreadLanes::key,
                                       [&] { return std::make_unique<ThreadLanes>(core.run_loop().runner()); });

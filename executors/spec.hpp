@@ -28,8 +28,14 @@ struct Placement {
   std::uint8_t executor = 0;                   // 0: the pool
   ThreadPlacement thread;
   // A process-mode actor's stand-in runs on a thread lane too.
-  const void* placement() const noexcept { return execution != Execution::inprocess ? &thread : nullptr; }
+  const void* placement() const noexcept {
+    return execution == Execution::thread || execution == Execution::process ? &thread : nullptr;
+  }
 };
+
+// The key of the oneTBB arena executor (executors/tbb_arena.hpp), which is
+// built only when oneTBB is found.
+inline constexpr const char* tbb_arena_key = "tbb-arena";
 
 // What Execution::system means under `backend`.
 Execution resolve(Execution execution, Backend backend) noexcept;

@@ -141,6 +141,9 @@ std::vector<Baseline> baseline_workloads(bool quick, std::size_t workers) {
                            [=] { return socketpair_ping_pong(process_rounds); }}});
 #ifdef ENSEMBLE_BENCH_HAVE_TBB
   out.push_back({"tbb", {"skynet", "", "task", [=] { return tbb_skynet(leaves, workers); }}});
+  const ParallelForSizes pf = parallel_for_sizes(quick);
+  out.push_back({"pool+tbb", {"parallel_for in handlers", "", "msg",
+                              [=] { return parallel_for_in_handlers(pf, workers, false); }}});
   out.push_back({"tbb", {"create idle actors", "", "task", [=] { return tbb_create(idle, workers); }}});
 #else
   (void)leaves;

@@ -8,6 +8,15 @@
 
 #include <ensemble/ensemble.hpp>
 
+#ifdef ENSEMBLE_BENCH_HAVE_TBB
+#include <oneapi/tbb/blocked_range.h>
+#include <oneapi/tbb/global_control.h>
+#include <oneapi/tbb/parallel_reduce.h>
+#include <oneapi/tbb/task_arena.h>
+
+#include <ensemble/tbb.hpp>
+#endif
+
 #include "bench/bench_actors.hpp"
 
 namespace ensemble_bench {
@@ -103,6 +112,66 @@ std::uint64_t process_ping_pong(std::int64_t rounds, std::size_t workers) {
   check(result.get() == rounds, "process ping-pong count");
   return static_cast<std::uint64_t>(rounds) * 2;
 }
+
+}  // namespace
+
+#ifdef ENSEMBLE_BENCH_HAVE_TBB
+// ---- parallel_for in handlers: actors whose handlers each run a
+// tbb::parallel_reduce. On the arena executor the actors and the reductions
+// share one arena's threads; the baseline (baseline_workloads.cpp) runs the
+// same actors on the pool, whose handlers' reductions then go to oneTBB's own
+// threads: two pools on the same cores.
+namespace {
+struct Reducer : ensemble::Actor {
+  std::int64_t n = 0;
+  std::shared_ptr<ParallelForDone> done;
+  void process(Message& m) {
+    if (auto* d = m.get_if<std::shared_ptr<ParallelForDone>>()) {
+      done = *d;
+      return;
+    }
+    n = m.get<std::int64_t>();
+    const std::int64_t sum = tbb::parallel_reduce(
+        tbb::blocked_range<std::int64_t>(0, n, 256), std::int64_t{0},
+        [](const tbb::blocked_range<std::int64_t>& r, std::int64_t acc) {
+          for (std::int64_t i = r.begin(); i != r.end(); ++i) acc += (i * i) % 7;
+          return acc;
+        },
+        [](std::int64_t a, std::int64_t b) { return a + b; });
+    done->add(sum);
+  }
+};
+}  // namespace
+
+std::uint64_t parallel_for_in_handlers(const ParallelForSizes& s, std::size_t workers, bool on_arena) {
+  // No slot reserved for an outside thread: nobody calls arena.execute, the
+  // actors' tasks are enqueued, and a reserved slot would leave one of the
+  // `workers` cores idle (measured: half the rate, docs/executors.md).
+  tbb::task_arena arena(static_cast<int>(workers), 0);
+  // oneTBB's market has one worker per core less than the machine by default
+  // (it counts on the calling thread): an arena with no outside thread would
+  // get `workers - 1` threads. Both variants get the same limit.
+  tbb::global_control limit(tbb::global_control::max_allowed_parallelism, workers + 1);
+  Syndicate syn("parallel-for", {.workers = workers});
+  if (on_arena) ensemble::attach_tbb_arena(syn, arena);
+  auto done = std::make_shared<ParallelForDone>(s.actors * s.messages);
+  auto result = done->promise.get_future();
+  std::vector<ActorAddress> actors;
+  for (int i = 0; i < s.actors; ++i) {
+    auto spec = ensemble::ActorSpec::of<Reducer>();
+    spec.execution = on_arena ? ensemble::Execution::tbb_arena : ensemble::Execution::inprocess;
+    actors.push_back(syn.create_actor_from_spec(spec));
+    syn.tell(actors.back(), done);
+  }
+  for (int m = 0; m < s.messages; ++m) {
+    for (const auto& a : actors) syn.tell(a, s.elements);
+  }
+  check(result.get() == ParallelForDone::expected(s), "parallel_for sums");
+  return static_cast<std::uint64_t>(s.actors * s.messages);
+}
+#endif
+
+namespace {
 
 // ---- thread ring: a token passed around a ring of actors
 struct RingNode : ensemble::Actor {
@@ -282,6 +351,11 @@ std::vector<Workload> workloads(bool quick, std::size_t workers) {
                       [=] { return ask_loop(s.asks, workers); }, [=] { return skynet(s.skynet_leaves, workers); },
                       [=] { return create_idle(s.idle_actors, workers); },
                       [=] { return ping_pong(s.thread_ping_pong, workers, ensemble::Execution::thread); }});
+#ifdef ENSEMBLE_BENCH_HAVE_TBB
+  const ParallelForSizes pf = parallel_for_sizes(quick);
+  out.push_back({"parallel_for in handlers", parallel_for_parameters(pf, workers), "msg",
+                 [=] { return parallel_for_in_handlers(pf, workers, true); }});
+#endif
   out.push_back({"ping-pong (process executor)", "round trips=" + std::to_string(s.process_ping_pong) + " processes=2",
                  "msg", [=] { return process_ping_pong(s.process_ping_pong, workers); }});
   return out;

@@ -4,7 +4,9 @@
 // throws: the run must fail loudly, never report a number for wrong work.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
+#include <future>
 #include <functional>
 #include <stdexcept>
 #include <string>
@@ -66,5 +68,40 @@ inline std::vector<Workload> named(const Sizes& s, std::size_t workers, Runs r) 
   };
 }
 }  // namespace core
+
+// "parallel_for in handlers": `actors` actors each handle `messages`
+// messages, and each handler sums (i*i) % 7 over `elements` with
+// tbb::parallel_reduce. on_arena: the actors run on the arena executor
+// (Execution::tbb_arena) with the same arena as the reductions; otherwise on
+// the pool, beside oneTBB's own threads (the baseline).
+struct ParallelForSizes {
+  int actors = 4;
+  int messages;
+  std::int64_t elements;
+};
+inline ParallelForSizes parallel_for_sizes(bool quick) {
+  return quick ? ParallelForSizes{4, 250, 20'000} : ParallelForSizes{4, 2'000, 20'000};
+}
+inline std::string parallel_for_parameters(const ParallelForSizes& s, std::size_t workers) {
+  return "actors=" + std::to_string(s.actors) + " msgs=" + std::to_string(s.messages) +
+         " n=" + std::to_string(s.elements) + " threads=" + std::to_string(workers);
+}
+struct ParallelForDone {
+  explicit ParallelForDone(std::int64_t m) : left(m) {}
+  std::atomic<std::int64_t> left;
+  std::atomic<std::int64_t> sum{0};
+  std::promise<std::int64_t> promise;
+  void add(std::int64_t s) {
+    sum.fetch_add(s, std::memory_order_relaxed);
+    // acq_rel: the last one sees every other handler's sum.
+    if (left.fetch_sub(1, std::memory_order_acq_rel) == 1) promise.set_value(sum.load(std::memory_order_relaxed));
+  }
+  static std::int64_t expected(const ParallelForSizes& s) {
+    std::int64_t one = 0;
+    for (std::int64_t i = 0; i < s.elements; ++i) one += (i * i) % 7;
+    return one * s.actors * s.messages;
+  }
+};
+std::uint64_t parallel_for_in_handlers(const ParallelForSizes& s, std::size_t workers, bool on_arena);
 
 }  // namespace ensemble_bench

@@ -69,4 +69,15 @@ class [[nodiscard]] ENSEMBLE_API AskOperation {
   detail::PromiseBase* promise_ = nullptr;  // the awaiting task's frame
 };
 
+// spark's actor.run(payload): asks `actor` (in its own syndicate) and blocks
+// until its handler is done, with the handler's reply, or an empty Payload
+// when the handler replies nothing (a void process(): the reply is forced).
+// A handler that keeps the request's sender to answer later is waited for.
+// Fails like an ask: MessageDeliveryError (not delivered, or bounced),
+// ActorTimeout; SyndicateError when the actor's syndicate is shut down (a
+// stopped global syndicate) or when called on a worker thread. The forced
+// reply costs the run loop nothing: see runtime/ask/run_token.hpp.
+ENSEMBLE_API Payload run(const ActorAddress& actor, Payload payload,
+                         std::chrono::nanoseconds timeout = default_ask_timeout);
+
 }  // namespace ensemble

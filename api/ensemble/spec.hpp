@@ -24,6 +24,11 @@ enum class Execution {
   thread,     // a thread of its own: its handlers may block (docs/executors.md)
   process,    // a worker process: stateless, registered actor types (ensemble/process.hpp)
   system,     // what the syndicate's backend names (SyndicateConfig::backend)
+  // The caller's oneTBB arena, attached with ensemble::attach_tbb_arena
+  // (ensemble/tbb.hpp): activations run as tasks of that arena, so a handler
+  // calling tbb::parallel_for shares its threads. InvalidActorSpecError if
+  // none is attached.
+  tbb_arena,
 };
 
 ENSEMBLE_API const char* to_string(Execution e) noexcept;

@@ -7,6 +7,7 @@
 #include "runtime/base/atomics.hpp"
 #include "runtime/memory/envelope_pool.hpp"
 #include "runtime/ask/reply_slot.hpp"
+#include "runtime/ask/run_token.hpp"
 #include "runtime/actor/routing.hpp"
 #include "runtime/actor/delivery.hpp"
 
@@ -88,6 +89,9 @@ DeliveryResult Delivery::tell(const ActorAddress& target, Message message) {
       return {};
     case detail::CellKind::reply:
       if (!static_cast<ReplySlot*>(cell)->deliver(message)) return fail(reasons::not_found);
+      return {};
+    case detail::CellKind::run:
+      if (!static_cast<RunToken*>(cell)->slot().deliver(message)) return fail(reasons::not_found);
       return {};
     case detail::CellKind::remote: {
       // acquire: pairs with the release store in set_remote_router.

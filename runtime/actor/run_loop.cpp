@@ -3,6 +3,7 @@
 #include <exception>
 
 #include "runtime/ask/reply_slot.hpp"
+#include "runtime/ask/run_token.hpp"
 #include "runtime/actor/run_loop.hpp"
 
 #include "runtime/core/syndicate_core.hpp"
@@ -47,8 +48,12 @@ ActorCell* current_actor() noexcept { return running_actor; }
 
 void fail_waiting_ask(const Message& request, const char* reason) noexcept {
   // Only a reply slot is an ask waiting; a slot never crosses syndicates.
-  if (detail::Cell* s = request.sender().cell(); s != nullptr && s->kind() == detail::CellKind::reply) {
+  detail::Cell* s = request.sender().cell();
+  if (s == nullptr) return;
+  if (s->kind() == detail::CellKind::reply) {
     static_cast<ReplySlot*>(s)->reject(reason);
+  } else if (s->kind() == detail::CellKind::run) {
+    static_cast<RunToken*>(s)->slot().reject(reason);
   }
 }
 

@@ -3,6 +3,7 @@
 #include <ensemble/errors.hpp>
 
 #include "runtime/ask/reply_slot.hpp"
+#include "runtime/ask/run_token.hpp"
 #include "runtime/core/syndicate_core.hpp"
 
 namespace ensemble {
@@ -96,6 +97,42 @@ Payload AskOperation::await_resume() {
     throw SyndicateError("task resumed before its ask finished");
   }
   return slot_->take(target_, timeout_);
+}
+
+Payload run(const ActorAddress& actor, Payload payload, std::chrono::nanoseconds timeout) {
+  detail::Cell* target = actor.cell();
+  if (target == nullptr) throw MessageDeliveryError(actor.to_string(), reasons::not_found);
+  runtime::SyndicateCore* core = target->core();
+  if (core->is_shut_down()) {
+    throw SyndicateError("run: the actor's syndicate '" + core->name() +
+                         "' is shut down (a stopped global Syndicate is not restarted by run; get the live one "
+                         "with global_syndicate())");
+  }
+  if (core->on_pool_thread()) {
+    throw SyndicateError("run(...) would block a worker thread; return Task<> from process() and co_await an ask");
+  }
+  if (timeout <= std::chrono::nanoseconds::zero()) {
+    throw InvalidArgument("run timeout must be positive (got " + format_seconds(timeout) + " seconds)");
+  }
+  struct SlotRef {
+    ReplySlot* slot;
+    ~SlotRef() { slot->release(); }
+  } ref{new ReplySlot(core, core->next_cell_id(), runtime::TaskWaker{})};
+  const bool timed = timeout == no_timeout || ref.slot->arm_timer(core->timers(), timeout);
+  DeliveryResult r;
+  {
+    // The request holds the token's only other reference: once the handled
+    // request is freed, the token answers "nothing" (run_token.hpp).
+    ActorAddress token(new runtime::RunToken(core, core->next_cell_id(), ref.slot), ActorAddress::Adopt{});
+    r = core->delivery().tell(actor, std::move(payload), token.cell());
+  }
+  if (!r.success) {
+    ref.slot->fail(std::string(r.reason));
+  } else if (!timed) {
+    ref.slot->cancel();
+  }
+  ref.slot->wait();
+  return ref.slot->take(actor, timeout);
 }
 
 }  // namespace ensemble

@@ -85,6 +85,8 @@ class SyndicateCore {
         is_shut_down() ? ExecutorTable::AddResult::closed : executors_.add_once(key, std::forward<Make>(make), index);
     return added_or_throw(result, index);
   }
+  // The index of the executor shared_executor made under `key`, or 0.
+  std::uint8_t find_executor(const char* key) const { return executors_.find(key); }
   // True on a thread of the shared pool, where blocking would take a worker
   // from every actor (ask(...).get(), receive, a waiting diagnostics()).
   bool on_pool_thread() const noexcept { return executors_.on_pool_thread(); }

@@ -66,6 +66,14 @@ class ExecutorTable {
     }
     return add_locked(make(), index, key);
   }
+  // The index of the executor add_once made under `key`, or 0 (none).
+  std::uint8_t find(const char* key) const {
+    std::lock_guard lock(mutex_);
+    for (std::size_t i = 0; i < keys_.size(); ++i) {
+      if (keys_[i] != nullptr && std::strcmp(keys_[i], key) == 0) return static_cast<std::uint8_t>(i + 1);
+    }
+    return 0;
+  }
   // The executor at `index` (1..255), or null; for diagnostics and tests.
   Executor* other(std::uint8_t index) const noexcept {
     // acquire: pairs with the release store in add().

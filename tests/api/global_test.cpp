@@ -3,10 +3,15 @@
 // after shutdown, and the single-argument tell and ask to its inbox.
 #include <doctest/doctest.h>
 
+#include <atomic>
 #include <chrono>
+#include <future>
+#include <memory>
 #include <string>
 
 #include <ensemble/ensemble.hpp>
+
+#include "tests/test_support.hpp"
 
 using namespace std::chrono_literals;
 using ensemble::Message;
@@ -77,4 +82,55 @@ TEST_CASE("tell and ask without a target go to the global syndicate's inbox") {
   REQUIRE(question.has_value());
   CHECK(question->get<std::string>() == "question");
   ensemble::shutdown_global_syndicate();
+}
+
+namespace {
+// A void handler (nothing to reply) that records what it saw.
+struct Recorder : ensemble::Actor {
+  std::shared_ptr<std::atomic<int>> seen;
+  explicit Recorder(std::shared_ptr<std::atomic<int>> s) : seen(std::move(s)) {}
+  void process(Message& m) { seen->fetch_add(m.get<int>()); }
+};
+// Answers a "later" request only when the next message comes: it keeps the
+// sender.
+struct Deferrer : ensemble::Actor {
+  ensemble::ActorAddress waiting;
+  void process(Message& m) {
+    if (m.get<std::string>() == "later") {
+      waiting = m.sender();
+      return;
+    }
+    tell(std::string("answered by ") + m.get<std::string>(), waiting);
+    waiting = {};
+  }
+};
+}  // namespace
+
+TEST_CASE("run (spark's actor.run): the reply, or an empty one from a void handler, after the handler is done") {
+  Syndicate syn("run");
+  auto seen = std::make_shared<std::atomic<int>>(0);
+  auto recorder = syn.create_actor<Recorder>(seen);
+  const ensemble::Payload nothing = ensemble::run(recorder, 5, 10s);
+  CHECK_FALSE(nothing.has_value());
+  CHECK(seen->load() == 5);  // returned after the handler ran, not before
+  CHECK(ensemble::run(recorder, 6, 10s).has_value() == false);
+  CHECK(seen->load() == 11);
+
+  auto greeter = syn.create_actor<Greeter>();
+  CHECK(ensemble::run(greeter, std::string("x"), 10s).get<std::string>() == "run:x");
+
+  // A handler that keeps the sender is waited for.
+  auto deferrer = syn.create_actor<Deferrer>();
+  auto answer = std::async(std::launch::async, [&] { return ensemble::run(deferrer, std::string("later"), 10s); });
+  CHECK(answer.wait_for(100ms) == std::future_status::timeout);  // not answered by the first handler's end
+  syn.tell(deferrer, std::string("the second message"));
+  CHECK(answer.get().get<std::string>() == "answered by the second message");
+
+  // Failures: a stopped actor, a shut-down syndicate (spark: a stopped global one).
+  syn.stop(recorder);
+  REQUIRE(ensemble_test::wait_until([&] { return !syn.tell(recorder, 0).success; }));
+  CHECK_THROWS_AS(ensemble::run(recorder, 1, 10s), ensemble::MessageDeliveryError);
+  syn.shutdown();
+  CHECK_THROWS_WITH_AS(ensemble::run(greeter, std::string("x"), 10s), doctest::Contains("shut down"),
+                       ensemble::SyndicateError);
 }

@@ -21,7 +21,8 @@ namespace ensemble::detail {
 
 // remote: an actor of another syndicate, reached through a transport that
 // this syndicate's core routes to (runtime/actor/routing.hpp).
-enum class CellKind : std::uint8_t { actor, inbox, reply, remote };
+// run: the sender of a run() request (runtime/ask/run_token.hpp).
+enum class CellKind : std::uint8_t { actor, inbox, reply, remote, run };
 
 // Bits of Cell::flags_.
 inline constexpr std::uint32_t flag_stop_requested = 1u << 0;  // stop asked; acted on by the token holder
