@@ -241,6 +241,10 @@ void ProcessProxy::worker_died(Message& m, const std::string& reason) {
   const char* text = intern(reason);
   runtime::fail_waiting_ask(m, text);
   core().delivery().dead_letter(std::move(m), ActorAddress(self_), reason);
+  after_crash(reason);
+}
+
+void ProcessProxy::after_crash(const std::string& reason) {
   const auto now = Clock::now();
   crashes_.push_back(now);
   while (!crashes_.empty() && now - crashes_.front() > crash_window) crashes_.pop_front();
@@ -263,7 +267,19 @@ void ProcessProxy::worker_died(Message& m, const std::string& reason) {
   }
 }
 
+bool ProcessProxy::died_while_idle() {
+  if (worker_.pidfd() < 0) return false;
+  pollfd p{worker_.pidfd(), POLLIN, 0};
+  if (::poll(&p, 1, 0) <= 0) return false;
+  const int status = worker_.kill_and_reap();
+  after_crash("executor crashed: " + describe_exit(status) + " (between messages)");
+  return true;
+}
+
 void ProcessProxy::forward(Message& m) {
+  // A worker that died between messages (killed while idle) is replaced
+  // before this message goes to it: the message did nothing wrong.
+  if (worker_.running()) died_while_idle();
   if (!worker_.running()) {
     // A restart failed and the stop is under way: what is still queued bounces.
     runtime::fail_waiting_ask(m, reasons::actor_stopped);

@@ -75,6 +75,11 @@ class ProcessProxy final : public Actor {
   void deliver_tell(std::span<const std::uint8_t> body);
   std::string take_released(std::span<const std::uint8_t> body);  // returns the note after the list
   void worker_died(Message& m, const std::string& reason);
+  // Counts a crash, stops the actor on a crash loop, else tells the parent
+  // and starts a new worker.
+  void after_crash(const std::string& reason);
+  // The worker has exited though no message was under way: replace it.
+  bool died_while_idle();
   std::uint64_t handle_for(const ActorAddress& sender);
   ActorAddress address_of(std::uint64_t handle) const;
   runtime::SyndicateCore& core() const noexcept;

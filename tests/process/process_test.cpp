@@ -171,6 +171,27 @@ std::set<int> child_processes() {
   return children;
 }
 
+// The whole process has exited and awaits its reaper. The leader shows 'Z'
+// as soon as it exits, while its other threads may still be exiting; the
+// process (and its pidfd) counts as exited only once the leader is its last
+// thread, which /proc/PID/task shows.
+bool exited_unreaped(int pid) {
+  const std::string dir = "/proc/" + std::to_string(pid);
+  std::ifstream stat(dir + "/stat");
+  std::string line;
+  if (!std::getline(stat, line)) return false;
+  const std::size_t state = line.rfind(')') + 2;
+  if (state >= line.size() || line[state] != 'Z') return false;
+  std::size_t threads = 0;
+  DIR* d = ::opendir((dir + "/task").c_str());
+  if (d == nullptr) return false;
+  while (dirent* e = ::readdir(d)) {
+    if (e->d_name[0] != '.') ++threads;
+  }
+  ::closedir(d);
+  return threads == 1;
+}
+
 std::size_t open_fds() {
   std::size_t n = 0;
   DIR* d = ::opendir("/proc/self/fd");
@@ -280,6 +301,20 @@ TEST_CASE("a worker killed by SIGKILL mid-message: that message is a dead letter
   CHECK(child_processes().count(first_pid) == 0);  // reaped: no zombie
   CHECK(child_processes().count(std::stoi(second_pid)) == 1);
   CHECK(ep.ask(w, Payload(4), 20s).get<int>() == 8);
+}
+
+TEST_CASE("a worker killed between messages is replaced before the next message, which is not lost") {
+  Syndicate syn("process-idle-crash");
+  auto ep = syn.endpoint();
+  const ActorAddress w = syn.create_actor_from_spec(worker_spec());
+  const int first_pid = std::stoi(ask_text(ep, w, "pid"));
+  REQUIRE(::kill(first_pid, SIGKILL) == 0);
+  // Dead before the next message: a zombie until the stand-in reaps it.
+  REQUIRE(wait_until([&] { return exited_unreaped(first_pid); }));
+  const int second_pid = std::stoi(ask_text(ep, w, "pid"));
+  CHECK(second_pid != first_pid);
+  CHECK_FALSE(has_dead_letter(syn, "executor crashed"));
+  CHECK(child_processes().count(first_pid) == 0);
 }
 
 TEST_CASE("an ask whose worker dies in the handler fails at once with the crash, not at its time-out") {
