@@ -39,6 +39,7 @@
 #include <new>
 #include <optional>
 #include <string>
+#include <vector>
 #include <type_traits>
 #include <typeinfo>
 #include <utility>
@@ -215,6 +216,16 @@ class ENSEMBLE_API Actor {
   // Delivers WakeupMessage{delay, payload} to this actor after `delay`
   // (negative: at once). Cancelled when the actor stops.
   void schedule_after(std::chrono::nanoseconds delay, Payload payload = {});
+  // spark's watch: this actor is told WatchMessage when an fd is ready to
+  // read (an fd in `read`) or to write (in `write`), on the syndicate's I/O
+  // thread (messages.hpp says when the next report comes). Replaces the
+  // actor's watched set; watch({}) clears it; the watches end when the actor
+  // stops. The fds stay the caller's: never closed here, but unwatch one
+  // before closing it (a closed fd is never reported again, and its number
+  // may be reused). Throws InvalidArgument for a negative fd or one another
+  // actor watches ("fd N already watched by actor ..."), leaving the set as
+  // it was; ExecutorError in a process-mode actor.
+  void watch(std::vector<int> read, std::vector<int> write = {});
   // Stops this actor once the current message is handled.
   void stop();
   // Shuts the whole syndicate down (asynchronously, from a handler).

@@ -7,6 +7,7 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -21,6 +22,21 @@ namespace ensemble {
 struct ENSEMBLE_API WakeupMessage {
   std::chrono::nanoseconds delay{};
   Payload payload;
+};
+
+// What Actor::watch delivers, with no sender: one fd per message, in
+// ready_read or ready_write. Level-triggered, one report in flight: the next
+// report of the same fd and direction comes once this message (and every
+// copy of it) is gone, if the fd is still ready then; so a slow handler is
+// never flooded, and an fd left unread is reported again.
+struct ENSEMBLE_API WatchMessage {
+  std::vector<int> ready_read;
+  std::vector<int> ready_write;
+  // spark's field: the fds whose wait failed (the watch of that fd ends;
+  // watch them again to retry). spark never fills it.
+  std::vector<int> failed;
+  // The runtime's: keeps the next report back while this message lives.
+  std::shared_ptr<const void> in_flight;
 };
 
 // Told to an actor, stops it (never reaches process()).

@@ -180,6 +180,7 @@ RunOutcome Lifecycle::begin_stop(ActorCell* a) {
 RunOutcome Lifecycle::finish_stop(ActorCell* a) {
   SideState& hs = side_of(*a);
   core_.wakeups().cancel_all(a);
+  core_.services().actor_stopped(*a);  // its fd watches end (io/)
   // The actor's tasks (its coroutine handler included) are aborted with
   // ActorStopped, so their catch blocks and destructors run before post_stop.
   teardown_strand(hs);

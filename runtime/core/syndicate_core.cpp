@@ -89,6 +89,9 @@ void SyndicateCore::run_shutdown() {
   for (auto actors = registry_.newest_first(); !actors.empty(); actors = registry_.newest_first()) {
     for (const ActorAddress& a : actors) lifecycle_.stop_and_wait(a);
   }
+  // io/ and remote/: watches are gone with their actors; loops and
+  // connections close (remote flushes what is queued) before the executors stop.
+  services_.shutdown();
   timers_.stop();  // pending wake-ups and ask time-outs are dropped
   // From here on, schedule() runs an actor on the caller (run_or_bounce).
   for (ActorCell* a : executors_.stop_pool()) run_loop_.run_here(a);

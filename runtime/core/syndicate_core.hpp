@@ -37,6 +37,7 @@
 #include "runtime/actor/registry.hpp"
 #include "runtime/actor/run_loop.hpp"
 #include "runtime/actor/side_state.hpp"
+#include "runtime/core/services.hpp"
 #include "runtime/core/shutdown_gate.hpp"
 #include "runtime/memory/envelope_pool.hpp"
 #include "runtime/sched/executor.hpp"
@@ -126,6 +127,8 @@ class SyndicateCore {
   }
   WorkStealingPool& pool() noexcept { return executors_.pool(); }
   TimerService& timers() noexcept { return timers_; }
+  // io/'s and remote/'s parts of this syndicate (services.hpp).
+  Services& services() noexcept { return services_; }
   std::uint64_t next_cell_id() noexcept {
     // relaxed: ids need uniqueness only, not ordering.
     return next_cell_id_.fetch_add(1, std::memory_order_relaxed);
@@ -161,6 +164,8 @@ class SyndicateCore {
 
   QueueProbe queue_probe_;  // diagnostics()'s answers from token holders
   InboxDirectory inboxes_;  // the endpoints' inboxes, closed at shutdown
+  // Last: destroyed first, while the parts they use still exist.
+  Services services_;
 };
 
 

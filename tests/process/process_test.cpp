@@ -73,6 +73,7 @@ struct Worker : ensemble::Actor {
       note([&] { schedule_after(1ms); });
       note([&] { stop(); });
       note([&] { syndicate_shutdown(); });
+      note([&] { watch({0}); });
       return Payload(refused);
     }
     if (c == "to-parent") {
@@ -362,13 +363,13 @@ TEST_CASE("a handler that throws in the worker: dead letter 'handler failed', th
   CHECK(wait_until([&] { return child_processes().empty(); }));
 }
 
-TEST_CASE("an actor in a worker has spark's executor-actor API: ask, create_actor, schedule_after, stop and "
-          "syndicate_shutdown refuse") {
+TEST_CASE("an actor in a worker has spark's executor-actor API: ask, create_actor, schedule_after, stop, "
+          "syndicate_shutdown and watch refuse") {
   Syndicate syn("process-forbidden");
   auto ep = syn.endpoint();
   const ActorAddress w = syn.create_actor_from_spec(worker_spec());
   const std::string refused = ask_text(ep, w, "forbidden");
-  for (const char* api : {"ask", "create_actor", "schedule_after", "stop", "syndicate_shutdown"}) {
+  for (const char* api : {"ask", "create_actor", "schedule_after", "stop", "syndicate_shutdown", "watch"}) {
     CHECK(refused.find(std::string("executor actors do not support ") + api + ";") != std::string::npos);
   }
   CHECK(refused.find("allowed") == std::string::npos);
