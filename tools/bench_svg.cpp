@@ -30,14 +30,36 @@ const char* colour(const std::string& label) {
 
 }  // namespace
 
+// A ratio with the digits it needs: 42x, 3.4x, 0.52x, 0.041x (never "0.0x").
+std::string format_ratio(double ratio) {
+  char buf[32];
+  if (ratio >= 10.0) {
+    std::snprintf(buf, sizeof buf, "%.0fx", ratio);
+  } else if (ratio >= 1.0) {
+    std::snprintf(buf, sizeof buf, "%.1fx", ratio);
+  } else {
+    std::snprintf(buf, sizeof buf, "%.2gx", ratio);
+  }
+  return buf;
+}
+
 std::string ratio_chart_svg(const std::vector<ChartRow>& rows, const std::string& title) {
-  // Log10 scale from 1/10x to 100x; bars start at 1x (left of it: slower).
-  const double lo = -1.0, hi = 2.0;
-  const int label_w = 190, plot_w = 560, bar_h = 14, gap = 6, top = 50;
+  // Log10 scale from 1/10x to 100x at least, widened by whole decades to
+  // reach the smallest and the largest ratio, so no bar is cut; bars start
+  // at 1x (left of it: slower).
+  double lo = -1.0, hi = 2.0;
+  for (const auto& r : rows) {
+    for (const auto& b : r.bars) {
+      if (!(b.ratio > 0.0) || !std::isfinite(b.ratio)) continue;
+      lo = std::min(lo, std::floor(std::log10(b.ratio)));
+      hi = std::max(hi, std::ceil(std::log10(b.ratio)));
+    }
+  }
+  const int label_w = 190, plot_w = 560 + 90 * static_cast<int>((hi - lo) - 3.0), bar_h = 14, gap = 6, top = 50;
   int height = top + 40;
   for (const auto& r : rows) height += static_cast<int>(r.bars.size()) * (bar_h + 2) + gap;
   auto x_of = [&](double ratio) {
-    double l = std::clamp(std::log10(std::max(ratio, 1e-9)), lo, hi);
+    double l = std::clamp(std::log10(std::max(ratio, 1e-12)), lo, hi);
     return label_w + (l - lo) / (hi - lo) * plot_w;
   };
   std::ostringstream svg;
@@ -46,10 +68,15 @@ std::string ratio_chart_svg(const std::vector<ChartRow>& rows, const std::string
   svg << "<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n";
   svg << "<text x=\"10\" y=\"20\" font-size=\"15\" font-weight=\"bold\">" << escape(title) << "</text>\n";
   svg << "<text x=\"10\" y=\"38\" fill=\"#555\">other runtime's time / ensemble's time (log scale; right of 1x: ensemble is faster)</text>\n";
-  for (double tick : {0.1, 0.3, 1.0, 3.0, 10.0, 30.0, 100.0}) {
+  std::vector<double> ticks;
+  for (double decade = lo; decade <= hi; decade += 1.0) {
+    ticks.push_back(std::pow(10.0, decade));
+    if (decade < hi) ticks.push_back(3.0 * std::pow(10.0, decade));
+  }
+  for (double tick : ticks) {
     double x = x_of(tick);
     svg << "<line x1=\"" << x << "\" y1=\"" << top - 4 << "\" x2=\"" << x << "\" y2=\"" << height - 30
-        << "\" stroke=\"" << (tick == 1.0 ? "#000" : "#ddd") << "\"/>\n";
+        << "\" stroke=\"" << (std::fabs(tick - 1.0) < 1e-9 ? "#000" : "#ddd") << "\"/>\n";
     char buf[16];
     std::snprintf(buf, sizeof buf, "%gx", tick);
     svg << "<text x=\"" << x << "\" y=\"" << height - 14 << "\" text-anchor=\"middle\" fill=\"#555\">" << buf
@@ -63,9 +90,8 @@ std::string ratio_chart_svg(const std::vector<ChartRow>& rows, const std::string
       double x1 = x_of(1.0), x2 = x_of(b.ratio);
       svg << "<rect x=\"" << std::min(x1, x2) << "\" y=\"" << y << "\" width=\"" << std::max(1.0, std::fabs(x2 - x1))
           << "\" height=\"" << bar_h << "\" fill=\"" << colour(b.label) << "\"/>\n";
-      char buf[48];
-      std::snprintf(buf, sizeof buf, "%s %.1fx", b.label.c_str(), b.ratio);
-      svg << "<text x=\"" << std::max(x1, x2) + 4 << "\" y=\"" << y + bar_h - 3 << "\">" << escape(buf) << "</text>\n";
+      svg << "<text x=\"" << std::max(x1, x2) + 4 << "\" y=\"" << y + bar_h - 3 << "\">"
+          << escape(b.label + " " + format_ratio(b.ratio)) << "</text>\n";
       y += bar_h + 2;
     }
     y += gap;

@@ -17,6 +17,10 @@ struct ChartRow {
   std::vector<Bar> bars;
 };
 
+// The axis spans 0.1x to 100x, widened by decades to take every ratio.
 std::string ratio_chart_svg(const std::vector<ChartRow>& rows, const std::string& title);
+// A bar's figure: two significant digits below 1x ("0.041x"), one decimal
+// below 10x, none above.
+std::string format_ratio(double ratio);
 
 }  // namespace ensemble_bench

@@ -66,9 +66,7 @@ std::optional<double> ratio(const Measurement& ours, const std::optional<Measure
 
 std::string ratio_text(std::optional<double> r) {
   if (!r) return "-";
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%.1fx", *r);
-  return buf;
+  return ensemble_bench::format_ratio(*r);  // 0.041x, not 0.0x
 }
 
 // Runs `w` `repetitions` times in a forked child; the child reports through a
