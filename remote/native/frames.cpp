@@ -42,6 +42,7 @@ std::optional<Frame> FrameReader::next() {
     const std::size_t have = buffer_.size() - read_;
     const std::size_t offset = sizeof preamble - preamble_left_;
     const std::size_t n = have < preamble_left_ ? have : preamble_left_;
+    if (n == 0) return std::nullopt;  // (and no memcmp of an empty buffer's null data)
     if (std::memcmp(buffer_.data() + read_, preamble + offset, n) != 0) {
       throw CodecError("native protocol: the connection does not start with \"ENSN\"");
     }

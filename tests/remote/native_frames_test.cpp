@@ -61,6 +61,9 @@ TEST_CASE("frames come out whole and in order however the stream is split") {
 
 TEST_CASE("a stream that does not start with ENSN is refused at the first wrong byte") {
   FrameReader reader(default_max_frame, true);
+  CHECK_FALSE(reader.next().has_value());  // nothing yet (found by the fuzzer: UB on an empty buffer)
+  reader.feed({});
+  CHECK_FALSE(reader.next().has_value());
   const std::uint8_t ok[] = {'E', 'N'};
   reader.feed(ok);
   CHECK_FALSE(reader.next().has_value());
