@@ -150,6 +150,18 @@ Handshake::Step Handshake::on_frame(const Frame& frame, std::vector<std::uint8_t
   return refuse(out, std::string("unexpected frame '") + static_cast<char>(frame.kind) + "' during the handshake");
 }
 
+std::optional<std::string> Handshake::peer_mismatch(std::uint64_t version, const std::string& codec,
+                                                    const SyndicateId& id, const char* role) const {
+  if (version != protocol_version) {
+    return "protocol version " + std::to_string(version) + " is not spoken here (version " +
+           std::to_string(protocol_version) + ")";
+  }
+  if (codec != codec_name) return "codec '" + codec + "' is not spoken here (" + codec_name + ")";
+  if (id.empty()) return std::string("the ") + role + " sent no syndicate id";
+  if (id == config_.self) return std::string("the ") + role + " claims this syndicate's own id " + id.uuid();
+  return std::nullopt;
+}
+
 Handshake::Step Handshake::on_hello(const Frame& f, std::vector<std::uint8_t>& out) {
   ByteReader r(f.body);
   const std::uint64_t version = r.varint();
@@ -158,13 +170,7 @@ Handshake::Step Handshake::on_hello(const Frame& f, std::vector<std::uint8_t>& o
   const SyndicateId expected{std::string(read_id(r, "the expected id"))};
   read_raw(r, peer_nonce_.data(), peer_nonce_.size());
   expect_end(r);
-  if (version != protocol_version) {
-    return refuse(out, "protocol version " + std::to_string(version) + " is not spoken here (version " +
-                           std::to_string(protocol_version) + ")");
-  }
-  if (codec != codec_name) return refuse(out, "codec '" + codec + "' is not spoken here (" + codec_name + ")");
-  if (opener.empty()) return refuse(out, "the opener sent no syndicate id");
-  if (opener == config_.self) return refuse(out, "the opener claims this syndicate's own id " + opener.uuid());
+  if (auto why = peer_mismatch(version, codec, opener, "opener")) return refuse(out, std::move(*why));
   if (!expected.empty() && expected != config_.self) {
     return refuse(out, "this is syndicate " + config_.self.uuid() + ", not " + expected.uuid());
   }
@@ -190,13 +196,7 @@ Handshake::Step Handshake::on_challenge(const Frame& f, std::vector<std::uint8_t
   Proof theirs{};
   read_raw(r, theirs.data(), theirs.size());
   expect_end(r);
-  if (version != protocol_version) {
-    return refuse(out, "protocol version " + std::to_string(version) + " is not spoken here (version " +
-                           std::to_string(protocol_version) + ")");
-  }
-  if (codec != codec_name) return refuse(out, "codec '" + codec + "' is not spoken here (" + codec_name + ")");
-  if (acceptor.empty()) return refuse(out, "the acceptor sent no syndicate id");
-  if (acceptor == config_.self) return refuse(out, "the acceptor claims this syndicate's own id " + acceptor.uuid());
+  if (auto why = peer_mismatch(version, codec, acceptor, "acceptor")) return refuse(out, std::move(*why));
   if (!config_.expected_peer.empty() && acceptor != config_.expected_peer) {
     return refuse(out, "expected syndicate " + config_.expected_peer.uuid() + ", reached " + acceptor.uuid());
   }

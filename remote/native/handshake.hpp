@@ -25,6 +25,7 @@
 
 #include <array>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -73,6 +74,10 @@ class Handshake {
  private:
   Step refuse(std::vector<std::uint8_t>& out, std::string reason);
   Step fail(std::string reason);
+  // Why a peer's version, codec or id is refused (the hello's and the
+  // challenge's common checks), or nothing.
+  std::optional<std::string> peer_mismatch(std::uint64_t version, const std::string& codec, const SyndicateId& id,
+                                           const char* role) const;
   Step on_hello(const Frame& f, std::vector<std::uint8_t>& out);
   Step on_challenge(const Frame& f, std::vector<std::uint8_t>& out);
   Step on_proof(const Frame& f, std::vector<std::uint8_t>& out);

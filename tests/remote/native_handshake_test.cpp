@@ -70,6 +70,20 @@ Run converse(Handshake& opener, Handshake& acceptor) {
   return run;
 }
 
+// Gives `acceptor` an honest opener's hello; returns its challenge's body.
+std::vector<std::uint8_t> challenged_by(Handshake& acceptor) {
+  Handshake honest(Role::opener, config(alpha, "secret"));
+  std::vector<std::uint8_t> hello_bytes;
+  honest.start(hello_bytes);
+  const auto hello = frames_of(hello_bytes, true);
+  std::vector<std::uint8_t> challenge_bytes;
+  REQUIRE(deliver(acceptor, hello[0].first, hello[0].second, challenge_bytes) == Step::more);
+  const auto challenge = frames_of(challenge_bytes, false);
+  REQUIRE(challenge.size() == 1);
+  REQUIRE(challenge[0].first == kind::challenge);
+  return challenge[0].second;
+}
+
 std::string hex(const Handshake::Proof& p) {
   std::string s;
   char b[3];
@@ -120,14 +134,9 @@ TEST_CASE("a wrong secret is refused by the side that checks first, and the othe
 }
 
 TEST_CASE("an opener without the secret cannot pass the acceptor with a made-up proof") {
-  Handshake honest(Role::opener, config(alpha, "secret"));
-  std::vector<std::uint8_t> hello_bytes;
-  honest.start(hello_bytes);
   Handshake acceptor(Role::acceptor, config(beta, "secret"));
+  challenged_by(acceptor);
   std::vector<std::uint8_t> out;
-  auto hello = frames_of(hello_bytes, true);
-  REQUIRE(deliver(acceptor, hello[0].first, hello[0].second, out) == Step::more);
-  out.clear();
   const std::vector<std::uint8_t> forged(proof_bytes, 0x5a);
   CHECK(deliver(acceptor, kind::proof, forged, out) == Step::failed);
   CHECK(acceptor.failure() == "authentication failed: the opener's proof does not match this side's secret");
@@ -159,16 +168,8 @@ TEST_CASE("a recorded handshake replayed to a new acceptor is refused") {
 }
 
 TEST_CASE("the acceptor's own proof reflected back as the opener's is refused") {
-  Handshake honest(Role::opener, config(alpha, "secret"));
-  std::vector<std::uint8_t> hello_bytes;
-  honest.start(hello_bytes);
   Handshake acceptor(Role::acceptor, config(beta, "secret"));
-  std::vector<std::uint8_t> challenge_bytes;
-  auto hello = frames_of(hello_bytes, true);
-  REQUIRE(deliver(acceptor, hello[0].first, hello[0].second, challenge_bytes) == Step::more);
-  auto challenge = frames_of(challenge_bytes, false);
-  REQUIRE(challenge.size() == 1);
-  const auto& body = challenge[0].second;
+  const std::vector<std::uint8_t> body = challenged_by(acceptor);
   const std::vector<std::uint8_t> its_proof(body.end() - proof_bytes, body.end());
   std::vector<std::uint8_t> out;
   CHECK(deliver(acceptor, kind::proof, its_proof, out) == Step::failed);
