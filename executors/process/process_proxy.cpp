@@ -295,6 +295,14 @@ void ProcessProxy::forward(Message& m) {
     w.varint(m.id());
     w.varint(m.correlation_id());
     w.text(m.trace_id());
+    // The deadline as steady-clock nanoseconds (0: none): parent and worker
+    // share the machine's monotonic clock. Then the headers, if any.
+    const auto deadline = m.deadline();
+    w.zigzag(deadline ? std::chrono::duration_cast<std::chrono::nanoseconds>(deadline->time_since_epoch()).count()
+                      : 0);
+    const ValueMap& headers = m.headers();
+    w.u8(headers.empty() ? 0 : 1);
+    if (!headers.empty()) Codec<Value>::encode(w, Value(headers));
     encode_payload(m.content(), w);
   } catch (const std::exception& e) {
     // Told before the type lost its codec, or a wake-up: not for the worker.

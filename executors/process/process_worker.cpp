@@ -226,6 +226,14 @@ int serve(int fd) {
         const std::uint64_t id = r.varint();
         const std::uint64_t correlation = r.varint();
         std::string trace = read_text(r);
+        const std::int64_t deadline_ns = r.zigzag();
+        std::optional<ValueMap> headers;
+        if (r.u8() != 0) {
+          Value h = Codec<Value>::decode(r);
+          ValueMap* map = h.get_if<ValueMap>();
+          if (map == nullptr) r.fail("message headers that are not a map");
+          headers = std::move(*map);
+        }
         Payload content = decode_payload(r);
         ActorAddress sender;
         if (sender_code == self_handle + 1) {
@@ -240,6 +248,8 @@ int serve(int fd) {
         m = Message(std::move(content), std::move(sender), id);
         if (correlation != id) m.set_correlation_id(correlation);
         if (!trace.empty()) m.set_trace_id(std::move(trace));
+        if (deadline_ns != 0) m.set_deadline(Clock::time_point(std::chrono::nanoseconds(deadline_ns)));
+        if (headers) m.set_headers(std::move(*headers));
       } catch (const std::exception& e) {
         answer = frame::bad_message;
         note = e.what();

@@ -7,7 +7,9 @@
 //   parent -> worker
 //     H hello     version, registered type name, the parent's actor id (0: none)
 //     M message   sender handle + 1 (0: no sender), sender's actor id, message id,
-//                 correlation id, trace id (text), payload (ensemble/codec.hpp)
+//                 correlation id, trace id (text), deadline (zigzag steady-clock
+//                 ns, 0: none), headers (u8 0, or 1 and a Value map), payload
+//                 (ensemble/codec.hpp)
 //     S stop      finish and exit (post_stop runs in the worker)
 //   worker -> parent
 //     R ready     the actor was made and pre_start returned
@@ -34,7 +36,7 @@
 
 namespace ensemble::executors::process {
 
-inline constexpr std::uint32_t protocol_version = 1;
+inline constexpr std::uint32_t protocol_version = 2;  // 2: deadline and headers in M
 
 namespace frame {
 inline constexpr std::uint8_t hello = 'H';

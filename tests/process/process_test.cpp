@@ -96,6 +96,16 @@ struct Worker : ensemble::Actor {
       return Payload();
     }
     if (c == "unencodable-reply") return Payload(NoCodec{7});
+    if (c == "extras") {
+      // What crossed besides the payload: headers, the deadline, the trace id.
+      const ensemble::Value* tenant = m.headers().find("tenant");
+      const auto deadline = m.deadline();
+      const bool deadline_ahead = deadline && *deadline > ensemble::Clock::now() &&
+                                  *deadline < ensemble::Clock::now() + std::chrono::minutes(2);
+      return Payload(std::string("tenant=") + (tenant != nullptr ? tenant->get<std::string>() : "none") +
+                     ";deadline=" + (deadline ? (deadline_ahead ? "ahead" : "wrong") : "none") +
+                     ";trace=" + std::string(m.trace_id()));
+    }
     if (c == "sender-is-self") return Payload(std::string(m.sender() == address() ? "yes" : "no"));
     return Payload(std::string("unknown command ") + c);
   }
@@ -247,6 +257,22 @@ TEST_CASE("a process-mode actor's tells: to its sender before the reply, to its 
   CHECK(next_report(ep) == "child said: told");  // the reply, to the sender: the parent forwarded it
   syn.tell(parent, Payload(std::string("count-down:5")));
   CHECK(next_report(ep) == "child said: count-down done after 7 messages");
+}
+
+TEST_CASE("headers, the deadline and the trace id cross to the worker with the payload") {
+  Syndicate syn("process-extras");
+  auto ep = syn.endpoint();
+  const ActorAddress w = syn.create_actor_from_spec(worker_spec());
+  Message m(Payload(std::string("extras")), ep.address());
+  m.set_headers(ensemble::ValueMap{{"tenant", ensemble::Value("acme")}});
+  m.set_deadline(ensemble::Clock::now() + std::chrono::minutes(1));
+  m.set_trace_id("t-9");
+  REQUIRE(syn.tell(w, std::move(m)).success);
+  auto reply = ep.receive_message(20s);
+  REQUIRE(reply.has_value());
+  CHECK(reply->get<std::string>() == "tenant=acme;deadline=ahead;trace=t-9");
+  // A plain message carries none.
+  CHECK(ask_text(ep, w, "extras") == "tenant=none;deadline=none;trace=");
 }
 
 TEST_CASE("per-sender FIFO holds across the process boundary") {
