@@ -38,10 +38,17 @@ struct FdWatches::Entry {
   boost::asio::posix::stream_descriptor descriptor;
   int fd = -1;
   ActorAddress owner;
-  std::uint64_t generation = 0;  // 0: dropped
+  std::uint64_t sequence = 0;  // the table's change this entry applies (forget_failed)
+  bool live = true;            // false once dropped: its late completions do nothing
   bool wanted[2] = {false, false};
-  bool waiting[2] = {false, false};   // an async_wait of this generation is outstanding
-  bool reported[2] = {false, false};  // a report is in flight (its token lives)
+  bool waiting[2] = {false, false};  // an async_wait of wait_generation[d] is outstanding
+  // Per direction, so turning one direction off never touches the other's
+  // report in flight: a wait's completion counts only if its generation is
+  // still current (a cancel starts new ones), a token's re-arm only if its
+  // direction was not turned off since (a new report generation).
+  std::uint64_t wait_generation[2] = {0, 0};
+  std::uint64_t report_generation[2] = {0, 0};
+  bool reported[2] = {false, false};  // a report of report_generation[d] is in flight (its token lives)
 };
 
 namespace {
@@ -86,9 +93,9 @@ void FdWatches::set(runtime::ActorCell& actor, const std::vector<int>& read_in, 
   for (const auto* set : {&read, &write}) {
     for (int fd : *set) {
       auto it = owner_.find(fd);
-      if (it != owner_.end() && it->second != &actor) {
+      if (it != owner_.end() && it->second.cell != &actor) {
         throw InvalidArgument("fd " + std::to_string(fd) + " already watched by actor " +
-                              ActorAddress(it->second).to_string());
+                              ActorAddress(it->second.cell).to_string());
       }
     }
   }
@@ -104,11 +111,12 @@ void FdWatches::set(runtime::ActorCell& actor, const std::vector<int>& read_in, 
     const bool w = contains(write, fd);
     if (r == contains(old.read, fd) && w == contains(old.write, fd)) continue;  // unchanged: no second report
     if (r || w) {
-      owner_[fd] = &actor;
-      post_state(fd, self, r, w);
+      const std::uint64_t sequence = ++last_sequence_;
+      owner_[fd] = Owner{&actor, sequence};
+      post_state(fd, self, r, w, sequence);
     } else {
       owner_.erase(fd);
-      post_state(fd, ActorAddress(), false, false);
+      post_state(fd, ActorAddress(), false, false, ++last_sequence_);
     }
   }
   if (read.empty() && write.empty()) {
@@ -127,7 +135,7 @@ void FdWatches::actor_stopped(runtime::ActorCell& actor) noexcept {
   all.insert(all.end(), it->second.write.begin(), it->second.write.end());
   for (int fd : sorted_unique(std::move(all))) {
     owner_.erase(fd);
-    post_state(fd, ActorAddress(), false, false);
+    post_state(fd, ActorAddress(), false, false, ++last_sequence_);
   }
   by_actor_.erase(it);
 }
@@ -155,14 +163,18 @@ void FdWatches::shutdown() noexcept {
   done.get_future().wait();
 }
 
-void FdWatches::post_state(int fd, const ActorAddress& owner, bool read, bool write) {
-  boost::asio::post(loop_.context(), [this, fd, owner, read, write] { apply(fd, owner, read, write); });
+void FdWatches::post_state(int fd, const ActorAddress& owner, bool read, bool write, std::uint64_t sequence) {
+  boost::asio::post(loop_.context(),
+                    [this, fd, owner, read, write, sequence] { apply(fd, owner, read, write, sequence); });
 }
 
-void FdWatches::forget_failed(int fd, runtime::ActorCell* owner) {
+void FdWatches::forget_failed(int fd, std::uint64_t sequence) {
   std::lock_guard lock(mutex_);
   auto it = owner_.find(fd);
-  if (it == owner_.end() || it->second != owner) return;  // watched again meanwhile: its state is posted
+  // Watched again (by anyone) after the failed change: that newer state is
+  // posted and stands.
+  if (it == owner_.end() || it->second.sequence != sequence) return;
+  runtime::ActorCell* owner = it->second.cell;
   owner_.erase(it);
   auto w = by_actor_.find(owner);
   if (w == by_actor_.end()) return;
@@ -171,41 +183,58 @@ void FdWatches::forget_failed(int fd, runtime::ActorCell* owner) {
   if (w->second.read.empty() && w->second.write.empty()) by_actor_.erase(w);
 }
 
-void FdWatches::apply(int fd, const ActorAddress& owner, bool read, bool write) {
+void FdWatches::apply(int fd, const ActorAddress& owner, bool read, bool write, std::uint64_t sequence) {
   auto it = entries_.find(fd);
   if (!read && !write) {
     drop(fd);
     return;
   }
+  const bool wanted[2] = {read, write};
   std::shared_ptr<Entry> e;
-  const bool renewed = it != entries_.end() && it->second->owner == owner;
-  if (renewed) {
+  if (it != entries_.end() && it->second->owner == owner) {
     e = it->second;
-    // A direction turned off: cancel both waits and start a new generation,
-    // so nothing from the old one reports or re-arms.
+    e->sequence = sequence;
+    // A direction turned off: its report in flight no longer re-arms it. The
+    // descriptor cancels both directions' waits, so both start new wait
+    // generations (the cancelled completions are ignored) and the one still
+    // wanted waits again below; its report in flight, if any, stands.
     if ((e->wanted[0] && !read) || (e->wanted[1] && !write)) {
       e->descriptor.cancel();
-      e->generation = next_generation_++;
-      for (int d = 0; d < 2; ++d) e->waiting[d] = e->reported[d] = false;
+      for (int d = 0; d < 2; ++d) {
+        e->waiting[d] = false;
+        e->wait_generation[d] = next_generation_++;
+        if (!wanted[d]) {
+          e->reported[d] = false;
+          e->report_generation[d] = next_generation_++;
+        }
+      }
     }
   } else {
     if (it != entries_.end()) drop(fd);
     e = std::make_shared<Entry>(loop_.context());
     e->fd = fd;
     e->owner = owner;
-    e->generation = next_generation_++;
+    e->sequence = sequence;
+    for (int d = 0; d < 2; ++d) {
+      e->wait_generation[d] = next_generation_++;
+      e->report_generation[d] = next_generation_++;
+    }
+    // In the table before the descriptor holds the fd: should the insertion
+    // throw, the descriptor's destructor must not close the user's fd.
+    auto [slot, inserted] = entries_.emplace(fd, e);
+    (void)inserted;  // dropped above: the slot was free
     boost::system::error_code ec;
     e->descriptor.assign(fd, ec);
     if (ec) {
       // Not an fd the loop can wait on (closed, say): reported as failed,
       // and the watch of it ends.
+      entries_.erase(slot);
+      e->live = false;
       // The table first: once the owner hears of it, the fd is free.
-      e->generation = 0;
-      forget_failed(fd, static_cast<runtime::ActorCell*>(owner.cell()));
+      forget_failed(fd, sequence);
       report(*e, Direction::read, /*failed=*/true);
       return;
     }
-    entries_.emplace(fd, e);
   }
   e->wanted[0] = read;
   e->wanted[1] = write;
@@ -219,19 +248,19 @@ void FdWatches::arm(const std::shared_ptr<Entry>& e, Direction d) {
   e->waiting[i] = true;
   e->descriptor.async_wait(d == Direction::read ? boost::asio::posix::stream_descriptor::wait_read
                                                 : boost::asio::posix::stream_descriptor::wait_write,
-                           [this, e, d, generation = e->generation](const boost::system::error_code& ec) {
+                           [this, e, d, generation = e->wait_generation[i]](const boost::system::error_code& ec) {
                              on_ready(e, d, generation, ec);
                            });
 }
 
 void FdWatches::on_ready(const std::shared_ptr<Entry>& e, Direction d, std::uint64_t generation,
                          const boost::system::error_code& ec) {
-  if (generation != e->generation) return;  // dropped, or an older generation's cancelled wait
   const int i = static_cast<int>(d);
+  if (!e->live || generation != e->wait_generation[i]) return;  // dropped, or a cancelled older wait
   e->waiting[i] = false;
   if (ec == boost::asio::error::operation_aborted || !e->wanted[i]) return;
   if (ec) {
-    forget_failed(e->fd, static_cast<runtime::ActorCell*>(e->owner.cell()));
+    forget_failed(e->fd, e->sequence);
     report(*e, d, /*failed=*/true);
     drop(e->fd);
     return;
@@ -251,7 +280,7 @@ void FdWatches::report(Entry& e, Direction d, bool failed) {
     token->context = &loop_.context();
     token->fd = e.fd;
     token->direction = d;
-    token->generation = e.generation;
+    token->generation = e.report_generation[static_cast<int>(d)];
     m.in_flight = std::move(token);
   }
   // A stopped owner: a dead letter, and the token dies with it (its re-arm
@@ -261,15 +290,16 @@ void FdWatches::report(Entry& e, Direction d, bool failed) {
 
 void FdWatches::rearm_from_token(int fd, Direction d, std::uint64_t generation) {
   auto it = entries_.find(fd);
-  if (it == entries_.end() || it->second->generation != generation) return;
-  it->second->reported[static_cast<int>(d)] = false;
+  const int i = static_cast<int>(d);
+  if (it == entries_.end() || it->second->report_generation[i] != generation) return;
+  it->second->reported[i] = false;
   arm(it->second, d);
 }
 
 void FdWatches::drop(int fd) noexcept {
   auto it = entries_.find(fd);
   if (it == entries_.end()) return;
-  it->second->generation = 0;
+  it->second->live = false;
   it->second->descriptor.release();  // cancels its waits; never closes the fd
   entries_.erase(it);
 }
@@ -279,7 +309,12 @@ Rearm::~Rearm() {
   std::lock_guard lock(shared->mutex);
   if (!shared->open) return;
   FdWatches* self = shared->self;
-  boost::asio::post(*context, [self, fd = fd, d = direction, g = generation] { self->rearm_from_token(fd, d, g); });
+  try {
+    boost::asio::post(*context, [self, fd = fd, d = direction, g = generation] { self->rearm_from_token(fd, d, g); });
+  } catch (...) {
+    // Out of memory posting it: that fd is not reported again until it is
+    // watched anew. A destructor must not throw.
+  }
 }
 
 FdWatches& fd_watches_of(runtime::SyndicateCore& core) {

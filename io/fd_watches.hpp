@@ -14,8 +14,9 @@
 // Level-triggered, one report in flight per fd and direction: a readiness
 // report carries a token (WatchMessage::in_flight) whose destruction, when
 // the message was handled or dead-lettered, posts a re-arm; a generation
-// number per fd makes a re-arm from an older watch (another owner, or a
-// cleared and renewed one) do nothing. So a handler that drains the fd hears
+// number per fd and direction makes a re-arm from an older watch (another
+// owner, a cleared and renewed one, a direction turned off) do nothing, and
+// leaves the other direction's report in flight alone. So a handler that drains the fd hears
 // of it again when more comes, one that does not is told again at once, and
 // a slow handler is never flooded. The loop never closes an fd (it releases
 // the descriptor instead): they stay the user's.
@@ -64,21 +65,29 @@ class FdWatches final : public runtime::Service {
     std::vector<int> write;
   };
   // [loop thread]
-  void apply(int fd, const ActorAddress& owner, bool read, bool write);
+  void apply(int fd, const ActorAddress& owner, bool read, bool write, std::uint64_t sequence);
   void arm(const std::shared_ptr<Entry>& e, Direction d);
   void on_ready(const std::shared_ptr<Entry>& e, Direction d, std::uint64_t generation,
                 const boost::system::error_code& ec);
   void report(Entry& e, Direction d, bool failed);
   void drop(int fd) noexcept;
-  // [mutex_] posts `fd`'s new state to the loop.
-  void post_state(int fd, const ActorAddress& owner, bool read, bool write);
-  // [mutex_] removes `fd` from the table after its wait failed on the loop.
-  void forget_failed(int fd, runtime::ActorCell* owner);
+  // [mutex_] posts `fd`'s new state, the table's change number `sequence`, to
+  // the loop.
+  void post_state(int fd, const ActorAddress& owner, bool read, bool write, std::uint64_t sequence);
+  // [loop thread, takes mutex_] removes `fd` from the table after its wait
+  // failed on the loop, unless a change newer than `sequence` (the failed
+  // state's) was made since: that one is posted and stands.
+  void forget_failed(int fd, std::uint64_t sequence);
 
   runtime::SyndicateCore& core_;
   IoLoop& loop_;
   std::mutex mutex_;
-  std::unordered_map<int, runtime::ActorCell*> owner_;             // [mutex_]
+  struct Owner {
+    runtime::ActorCell* cell = nullptr;
+    std::uint64_t sequence = 0;  // the change that set it
+  };
+  std::unordered_map<int, Owner> owner_;                           // [mutex_]
+  std::uint64_t last_sequence_ = 0;                                // [mutex_]
   std::unordered_map<runtime::ActorCell*, Watched> by_actor_;      // [mutex_]
   bool closed_ = false;                                            // [mutex_]
   std::unordered_map<int, std::shared_ptr<Entry>> entries_;        // [loop thread]

@@ -3,6 +3,9 @@
 
 #include <pthread.h>
 
+#include <cstdio>
+#include <exception>
+
 #include <ensemble/errors.hpp>
 
 #include "runtime/core/syndicate_core.hpp"
@@ -15,7 +18,19 @@ constexpr char io_loop_key[] = "io-loop";
 IoLoop::IoLoop() : work_(boost::asio::make_work_guard(context_)) {
   thread_ = std::thread([this] {
     ::pthread_setname_np(::pthread_self(), "ensemble-io");
-    context_.run();
+    // A handler that throws (our handlers throw only when out of memory)
+    // leaves run(); the loop goes on with the next handler rather than end
+    // the process from a thread the user never made, and says so.
+    for (;;) {
+      try {
+        context_.run();
+        return;
+      } catch (const std::exception& e) {
+        std::fprintf(stderr, "ensemble: a handler on the event loop failed: %s; the loop goes on\n", e.what());
+      } catch (...) {
+        std::fputs("ensemble: a handler on the event loop failed; the loop goes on\n", stderr);
+      }
+    }
   });
 }
 

@@ -180,7 +180,6 @@ RunOutcome Lifecycle::begin_stop(ActorCell* a) {
 RunOutcome Lifecycle::finish_stop(ActorCell* a) {
   SideState& hs = side_of(*a);
   core_.wakeups().cancel_all(a);
-  core_.services().actor_stopped(*a);  // its fd watches end (io/)
   // The actor's tasks (its coroutine handler included) are aborted with
   // ActorStopped, so their catch blocks and destructors run before post_stop.
   teardown_strand(hs);
@@ -206,6 +205,9 @@ RunOutcome Lifecycle::finish_stop(ActorCell* a) {
   // gone (status().actor_count, the parent's ChildActorExited) also sees its
   // destructor done.
   a->destroy_object();
+  // Its services (fd watches, io/) end after the last of its code ran: a
+  // watch made in post_stop, a task's catch block or the destructor ends too.
+  core_.services().actor_stopped(*a);
   ActorCell* parent_done = core_.registry().remove(a);
   // STOPPED last: stop_and_wait's waiters (the shutdown) wake to an actor
   // already out of the registry, instead of re-listing it while a slow

@@ -4,6 +4,7 @@
 #include <doctest/doctest.h>
 
 #include <fcntl.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -51,7 +52,9 @@ struct Command {
 struct Watcher : ensemble::Actor {
   ActorAddress report;
   bool keep_next = false;
-  std::optional<WatchMessage> kept;  // holds a report's token
+  bool keep_next_write = false;
+  std::optional<WatchMessage> kept;        // holds a report's token
+  std::optional<WatchMessage> kept_write;  // holds a write report's token
   int reports_of_kept_fd = 0;
   int kept_fd = -1;
   explicit Watcher(ActorAddress r) : report(std::move(r)) {}
@@ -63,7 +66,14 @@ struct Watcher : ensemble::Actor {
       CHECK(!m.sender());  // no sender, as in spark
       CHECK(w->ready_read.size() + w->ready_write.size() + w->failed.size() == 1);  // one fd per message
       if (!w->failed.empty()) return say("failed " + std::to_string(w->failed[0]));
-      if (!w->ready_write.empty()) return say("writable " + std::to_string(w->ready_write[0]));
+      if (!w->ready_write.empty()) {
+        if (keep_next_write) {
+          keep_next_write = false;
+          kept_write = *w;
+          return say("kept writable " + std::to_string(w->ready_write[0]));
+        }
+        return say("writable " + std::to_string(w->ready_write[0]));
+      }
       const int fd = w->ready_read[0];
       if (fd == kept_fd) ++reports_of_kept_fd;
       if (keep_next) {
@@ -85,6 +95,11 @@ struct Watcher : ensemble::Actor {
         keep_next = true;
         kept_fd = c.fd;
         watch({c.fd});
+      }
+      if (c.op == "keep-both") {
+        keep_next = keep_next_write = true;
+        kept_fd = c.fd;
+        watch({c.fd}, {c.fd});
       }
       if (c.op == "release") kept.reset();
       if (c.op == "count") return say("reports " + std::to_string(reports_of_kept_fd));
@@ -156,6 +171,40 @@ TEST_CASE("level-triggered with one report in flight: an unread fd is reported a
   CHECK(next(ep) == "read x");
 }
 
+TEST_CASE("turning one direction off leaves the other's report in flight alone") {
+  int sv[2];
+  REQUIRE(::socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, sv) == 0);
+  Pipe other;
+  {
+    Syndicate syn("watch-directions");
+    auto ep = syn.endpoint();
+    auto a = syn.create_actor<Watcher>(ep.address());
+    syn.tell(a, Payload(Command{"keep-both", sv[0]}));
+    CHECK(next(ep) == "ok keep-both");
+    CHECK(next(ep) == "kept writable " + std::to_string(sv[0]));
+    REQUIRE(::write(sv[1], "x", 1) == 1);  // never read while kept
+    CHECK(next(ep) == "kept " + std::to_string(sv[0]));
+    // Write off, read on: the kept read report still holds the next one back.
+    // Another fd reported twice after the change is the barrier: a report of
+    // the kept fd made by the change would come before the second.
+    syn.tell(a, Payload(Command{"read-two", sv[0], other.read}));
+    CHECK(next(ep) == "ok read-two");
+    other.put("y");
+    CHECK(next(ep) == "read y");
+    other.put("z");
+    CHECK(next(ep) == "read z");
+    syn.tell(a, Payload(Command{"count", sv[0]}));
+    CHECK(next(ep) == "reports 1");
+    syn.tell(a, Payload(Command{"release"}));
+    CHECK(next(ep) == "ok release");
+    CHECK(next(ep) == "read x");
+    syn.tell(a, Payload(Command{"clear"}));
+    CHECK(next(ep) == "ok clear");
+  }
+  ::close(sv[0]);
+  ::close(sv[1]);
+}
+
 TEST_CASE("one owner per fd: a second actor is refused with the owner's address; clear and stop free it") {
   Pipe p;
   Syndicate syn("watch-owner");
@@ -220,6 +269,39 @@ TEST_CASE("shutdown with watches in place ends them and leaves the fds open") {
   }
   CHECK(fd_open(p.read));
   CHECK(fd_open(p.write));
+}
+
+namespace {
+// Watches in post_stop, after its stop began: that watch ends with the actor.
+struct WatchesInPostStop : ensemble::Actor {
+  int fd;
+  ActorAddress report;
+  WatchesInPostStop(int f, ActorAddress r) : fd(f), report(std::move(r)) {}
+  void process(Message&) {}
+  void post_stop() override {
+    try {
+      watch({fd});
+      tell(Payload(std::string("watching in post_stop")), report);
+    } catch (const std::exception& e) {
+      tell(Payload(std::string("post_stop: ") + e.what()), report);
+    }
+  }
+};
+}  // namespace
+
+TEST_CASE("a watch made while the actor stops (in post_stop) ends with it: the fd is free afterwards") {
+  Pipe p;
+  Syndicate syn("watch-post-stop");
+  auto ep = syn.endpoint();
+  auto late = syn.create_actor<WatchesInPostStop>(p.read, ep.address());
+  auto other = syn.create_actor<Watcher>(ep.address());
+  REQUIRE(syn.stop(late));
+  CHECK(next(ep) == "watching in post_stop");
+  REQUIRE(ensemble_test::wait_until([&] { return syn.status().actor_count == 1; }));
+  syn.tell(other, Payload(Command{"read", p.read}));
+  CHECK(next(ep) == "ok read");
+  p.put("to the survivor");
+  CHECK(next(ep) == "read to the survivor");
 }
 
 namespace {
