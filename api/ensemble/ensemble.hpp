@@ -13,6 +13,7 @@
 #include <ensemble/payload.hpp>
 #include <ensemble/process.hpp>
 #include <ensemble/spec.hpp>
+#include <ensemble/remote.hpp>
 #include <ensemble/syndicate.hpp>
 #include <ensemble/task.hpp>
 #include <ensemble/task/run.hpp>

@@ -134,6 +134,12 @@ inline constexpr const char* executor_delivery_failed = "executor delivery faile
 // spark's UnsupportedBackendError text: an address of another syndicate, and
 // no remote transport to carry the message.
 inline constexpr const char* no_remote_transport = "remote transport is not enabled";
+// Remote syndicates (ensemble/remote.hpp): spark's text for an unknown
+// syndicate; a peer that cannot be reached or stopped answering; too many
+// messages waiting for one peer.
+inline constexpr const char* remote_route_not_found = "remote route not found";
+inline constexpr const char* remote_peer_down = "remote peer down";
+inline constexpr const char* remote_send_queue_full = "remote send queue full";
 }  // namespace reasons
 
 }  // namespace ensemble

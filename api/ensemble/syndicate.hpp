@@ -29,6 +29,7 @@
 #include <ensemble/actor.hpp>
 #include <ensemble/address.hpp>
 #include <ensemble/identity.hpp>
+#include <ensemble/remote.hpp>
 #include <ensemble/ask.hpp>
 #include <ensemble/diagnostics.hpp>
 #include <ensemble/messages.hpp>
@@ -61,6 +62,8 @@ struct ENSEMBLE_API SyndicateConfig {
   // Dead letters kept for dead_letters(); older ones are dropped from the list
   // (never from the count in status()).
   std::size_t dead_letters_kept = 10000;
+  // Remote syndicates: off unless remote.enabled (ensemble/remote.hpp).
+  RemoteConfig remote = {};
 
   friend bool operator==(const SyndicateConfig&, const SyndicateConfig&) = default;
 };
@@ -113,6 +116,30 @@ class ENSEMBLE_API Syndicate {
   Endpoint endpoint();
   // The system inbox's address (the sender of syndicate tells).
   ActorAddress inbox_address() const;
+
+  // Remote syndicates (ensemble/remote.hpp). Each throws
+  // UnsupportedBackendError("remote transport is not enabled") unless
+  // SyndicateConfig::remote.enabled.
+  // Where this syndicate listens (the port picked when it asked for 0).
+  RemoteEndpoint remote_address() const;
+  // Where `peer` listens: the first message for it opens the connection
+  // (spark's connect). A peer that connected here needs no connect(): the
+  // connection is used both ways. A later call replaces the route.
+  void connect(const SyndicateId& peer, const std::string& host, std::uint16_t port);
+  // The address of an actor of another syndicate, from its id (as printed,
+  // or received in a payload as an ActorRef): tell it, ask it. The same id
+  // gives an equal address while either is held. An id of this syndicate
+  // gives the local actor, if it was published or sent a message out.
+  ActorAddress remote_actor(const ActorId& id);
+  // Publishes a local actor under `name` for peers' lookup(); a later call
+  // replaces it. The name ends with the actor's stop.
+  void publish(const std::string& name, const ActorAddress& actor);
+  // The actor `peer` published under `name`. Throws MessageDeliveryError
+  // when the peer has no such name or cannot be reached, ActorTimeout after
+  // `timeout`. Blocking: call it from plain code (SyndicateError on a worker
+  // thread, as receive()).
+  ActorAddress lookup(const SyndicateId& peer, const std::string& name,
+                      std::chrono::nanoseconds timeout = std::chrono::seconds(5));
 
   // Stops one actor (reason "actor stopped"); false if it was already stopping.
   bool stop(const ActorAddress& actor);

@@ -13,6 +13,7 @@
 #include <cstdint>
 
 #include <ensemble/detail/cell.hpp>
+#include <ensemble/identity.hpp>
 #include <ensemble/message.hpp>
 #include <ensemble/messages.hpp>
 
@@ -21,6 +22,12 @@ namespace ensemble::runtime {
 class ActorCell;
 
 class RemoteCell : public detail::Cell {
+ public:
+  // The actor it stands for, in another syndicate; null for a stand-in
+  // numbered like this syndicate's own actors (a worker process's handles on
+  // its parent's addresses), whose text and id are then this syndicate's.
+  virtual const ActorId* remote_id() const noexcept { return nullptr; }
+
  protected:
   RemoteCell(SyndicateCore* core, std::uint64_t id) noexcept
       : Cell(detail::CellKind::remote, core, id) {}

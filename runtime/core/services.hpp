@@ -60,4 +60,11 @@ class Services {
   bool closed_ = false;                // [mutex_]
 };
 
+class SyndicateCore;
+// The services a configuration asks for from the start (the remote
+// transport's listener): called once by the Syndicate's constructor. Defined
+// above the runtime (remote/remote_door.cpp), the one place that knows them;
+// the runtime links to it without including anything above itself.
+void attach_configured_services(SyndicateCore& core);
+
 }  // namespace ensemble::runtime

@@ -58,6 +58,12 @@ SyndicateConfig refuse_in_unserved_worker(SyndicateConfig config) {
 Syndicate::Syndicate(std::string name, SyndicateConfig config)
     : core_(std::make_shared<SyndicateCore>(std::move(name), refuse_in_unserved_worker(config))) {
   core_->owner = this;
+  try {
+    runtime::attach_configured_services(*core_);
+  } catch (...) {
+    core_->shutdown();
+    throw;
+  }
 }
 
 Syndicate::~Syndicate() {

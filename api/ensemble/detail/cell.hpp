@@ -47,6 +47,24 @@ class Cell {
     // holds one, so the cell cannot be freed under it.
     refs_.fetch_add(1, std::memory_order_relaxed);
   }
+  // Takes a reference unless the count already reached zero (the cell is
+  // being freed): how a table that does not keep its cells alive hands one
+  // out (remote/remote_cells.cpp).
+  bool try_retain() noexcept {
+    // relaxed: as retain(); the failure load needs no order either, the
+    // caller then makes a new cell and never touches this one.
+    std::uint32_t n = refs_.load(std::memory_order_relaxed);
+    while (n != 0) {
+      if (refs_.compare_exchange_weak(n, n + 1, std::memory_order_relaxed)) return true;
+    }
+    return false;
+  }
+  // The number of references, for a table that drops cells only it holds.
+  // A snapshot: others may take or drop one right after.
+  std::uint32_t use_count() const noexcept {
+    // relaxed: a hint; the table re-checks on its next sweep.
+    return refs_.load(std::memory_order_relaxed);
+  }
   void release() noexcept {
     // acq_rel: release orders this holder's writes before the delete; acquire
     // (on the last release) makes every other holder's writes visible to it.

@@ -1,0 +1,952 @@
+// The native transport (transport.hpp; docs/remote.md).
+#include "remote/native/transport.hpp"
+
+#include <boost/asio/connect.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/write.hpp>
+
+#include <array>
+#include <cstdio>
+#include <deque>
+#include <random>
+#include <set>
+#include <unordered_set>
+
+#include <ensemble/errors.hpp>
+#include <ensemble/messages.hpp>
+
+#include "remote/native/frames.hpp"
+#include "remote/native/handshake.hpp"
+#include "runtime/actor/actor_cell.hpp"
+#include "runtime/ask/reply_slot.hpp"
+#include "runtime/ask/run_token.hpp"
+#include "runtime/core/syndicate_core.hpp"
+#include "wire/native/native_codec.hpp"
+
+namespace ensemble::remote::native {
+namespace {
+
+constexpr char transport_key[] = "remote-native";
+constexpr std::size_t read_chunk = 64 * 1024;
+// A flush stops taking messages once this much is waiting for the socket:
+// the rest stay queued (and count against send_queue_limit), so a slow peer
+// costs bounded memory.
+constexpr std::size_t write_high_water = 4 * 1024 * 1024;
+constexpr std::size_t max_handshaking = 256;
+constexpr auto grace = std::chrono::seconds(1);
+constexpr auto backoff_first = std::chrono::milliseconds(100);
+constexpr auto backoff_cap = std::chrono::seconds(5);
+
+// ReplySlot::reject keeps the text for ever (a const char*): refusals from a
+// peer are interned, a bounded number of distinct texts, so a peer cannot
+// grow this process's memory by inventing reasons.
+const char* interned_reason(std::string_view reason) {
+  static std::mutex mutex;
+  static std::set<std::string, std::less<>> texts;
+  constexpr std::size_t max_texts = 256;
+  constexpr std::size_t max_length = 200;
+  if (reason.size() > max_length) reason = reason.substr(0, max_length);
+  std::lock_guard lock(mutex);
+  auto it = texts.find(reason);
+  if (it != texts.end()) return it->c_str();
+  if (texts.size() >= max_texts) return "remote delivery refused";
+  return texts.emplace(reason).first->c_str();
+}
+
+std::chrono::system_clock::time_point to_system(Clock::time_point t) {
+  return std::chrono::system_clock::now() +
+         std::chrono::duration_cast<std::chrono::system_clock::duration>(t - Clock::now());
+}
+Clock::time_point to_steady(std::chrono::system_clock::time_point t) {
+  return Clock::now() + std::chrono::duration_cast<Clock::duration>(t - std::chrono::system_clock::now());
+}
+
+bool is_ask_sender(const detail::Cell* c) {
+  return c != nullptr && (c->kind() == detail::CellKind::reply || c->kind() == detail::CellKind::run);
+}
+
+// An ask whose request will never arrive fails at once with `reason`.
+void reject_ask(detail::Cell* c, const char* reason) noexcept {
+  if (c == nullptr) return;
+  if (c->kind() == detail::CellKind::reply) {
+    static_cast<runtime::ReplySlot*>(c)->reject(reason);
+  } else if (c->kind() == detail::CellKind::run) {
+    static_cast<runtime::RunToken*>(c)->slot().reject(reason);
+  }
+}
+
+}  // namespace
+
+// One peer syndicate: its queue (any thread, under `mutex`) and its link
+// (loop thread).
+struct Transport::Peer {
+  explicit Peer(SyndicateId i, boost::asio::io_context& context) : id(std::move(i)), reconnect(context) {}
+  const SyndicateId id;
+  enum class State { connecting, open, down };
+
+  std::mutex mutex;
+  State state = State::connecting;  // [mutex]
+  struct Queued {
+    ActorAddress to;
+    Message message;
+  };
+  std::deque<Queued> queue;   // [mutex]
+  bool flush_posted = false;  // [mutex]
+
+  // [loop]
+  std::shared_ptr<Link> link;
+  std::unordered_set<std::uint64_t> asks;  // reply slots sent out to it, by number
+  std::vector<std::vector<std::uint8_t>> control;  // frames waiting for the link to open
+  boost::asio::steady_timer reconnect;
+  std::chrono::milliseconds backoff{0};
+};
+
+class Transport::Link : public std::enable_shared_from_this<Link> {
+ public:
+  enum class State { connecting, handshaking, open, closed };
+
+  Link(Transport& t, tcp::socket socket, bool opener)
+      : t_(t),
+        socket_(std::move(socket)),
+        timer_(t.loop_.context()),
+        reader_(default_max_frame, /*expect_preamble=*/!opener),
+        opener_(opener) {}
+
+  // Outbound: connect to `where`, then the handshake.
+  void start_outbound(const tcp::endpoint& where, std::shared_ptr<Peer> peer) {
+    peer_ = std::move(peer);
+    remote_text_ = where.address().to_string() + ":" + std::to_string(where.port());
+    state_ = State::connecting;
+    arm_handshake_deadline();
+    socket_.async_connect(where, [self = shared_from_this()](const boost::system::error_code& ec) {
+      if (self->state_ == State::closed) return;
+      if (ec) return self->close("connect failed: " + ec.message());
+      self->socket_.set_option(tcp::no_delay(true));
+      self->begin_handshake();
+    });
+  }
+
+  // Inbound: the handshake, as the acceptor.
+  void start_inbound() {
+    boost::system::error_code ec;
+    const auto where = socket_.remote_endpoint(ec);
+    remote_text_ = ec ? std::string("unknown peer") : where.address().to_string() + ":" + std::to_string(where.port());
+    socket_.set_option(tcp::no_delay(true), ec);
+    arm_handshake_deadline();
+    begin_handshake();
+  }
+
+  void send_frame_bytes(const std::vector<std::uint8_t>& bytes) {
+    out_.insert(out_.end(), bytes.begin(), bytes.end());
+    kick_write();
+  }
+  std::vector<std::uint8_t>& out() noexcept { return out_; }
+  void kick_write() {
+    if (write_in_flight_ || out_.empty() || state_ == State::closed) return;
+    writing_.swap(out_);
+    out_.clear();
+    write_in_flight_ = true;
+    last_sent_ = Clock::now();
+    boost::asio::async_write(socket_, boost::asio::buffer(writing_),
+                             [self = shared_from_this()](const boost::system::error_code& ec, std::size_t) {
+                               self->write_in_flight_ = false;
+                               self->writing_.clear();
+                               if (self->state_ == State::closed) return;
+                               if (ec) return self->close("write failed: " + ec.message());
+                               if (!self->out_.empty()) return self->kick_write();
+                               if (self->goodbye_sent_) return self->close("goodbye");
+                               if (!self->close_when_written_.empty()) return self->close(self->close_when_written_);
+                               if (self->peer_ && self->state_ == State::open) self->t_.flush(self->peer_);
+                             });
+  }
+  bool idle_for_write() const noexcept { return !write_in_flight_ && out_.empty(); }
+
+  // Sends G after what is queued, then closes.
+  void say_goodbye() {
+    if (state_ != State::open || goodbye_sent_) return;
+    const std::size_t start = begin_frame(out_, kind::goodbye);
+    end_frame(out_, start, default_max_frame);
+    goodbye_sent_ = true;
+    kick_write();
+  }
+
+  // Idempotent. Tells the transport once.
+  void close(const std::string& why) noexcept {
+    if (state_ == State::closed) return;
+    const bool was_inbound_handshake = !opener_ && state_ == State::handshaking;
+    if (state_ == State::handshaking) {
+      std::lock_guard lock(t_.mutex_);
+      ++t_.counters_.connections_refused;  // closed before its handshake ended
+    }
+    state_ = State::closed;
+    boost::system::error_code ignored;
+    timer_.cancel();
+    socket_.shutdown(tcp::socket::shutdown_both, ignored);
+    socket_.close(ignored);
+    if (was_inbound_handshake && t_.handshaking_ > 0) --t_.handshaking_;
+    t_.link_closed(*this, why);
+  }
+
+  State state() const noexcept { return state_; }
+  bool opener() const noexcept { return opener_; }
+  bool was_open() const noexcept { return was_open_; }
+  const std::shared_ptr<Peer>& peer() const noexcept { return peer_; }
+  void set_peer(std::shared_ptr<Peer> p) { peer_ = std::move(p); }
+  const std::string& remote_text() const noexcept { return remote_text_; }
+  std::uint64_t next_sent_counter() noexcept { return ++sent_counter_; }
+  void unsend_counter() noexcept { --sent_counter_; }
+  SyndicateId handshake_peer() const { return handshake_ ? handshake_->peer() : SyndicateId(); }
+
+ private:
+  void arm_handshake_deadline() {
+    timer_.expires_after(t_.config_.handshake_timeout);
+    timer_.async_wait([self = shared_from_this()](const boost::system::error_code& ec) {
+      if (ec || self->state_ == State::open || self->state_ == State::closed) return;
+      self->close("no handshake within " + std::to_string(self->t_.config_.handshake_timeout.count()) + " ms");
+    });
+  }
+
+  void begin_handshake() {
+    state_ = State::handshaking;
+    HandshakeConfig hc;
+    hc.self = t_.core_.id();
+    hc.secret = t_.config_.secret;
+    if (opener_ && peer_) hc.expected_peer = peer_->id;
+    handshake_ = std::make_unique<Handshake>(opener_ ? Handshake::Role::opener : Handshake::Role::acceptor,
+                                             std::move(hc));
+    if (opener_) {
+      handshake_->start(out_);
+      kick_write();
+    }
+    last_heard_ = Clock::now();
+    read_more();
+  }
+
+  void read_more() {
+    socket_.async_read_some(boost::asio::buffer(in_),
+                            [self = shared_from_this()](const boost::system::error_code& ec, std::size_t n) {
+                              if (self->state_ == State::closed || !self->close_when_written_.empty()) return;
+                              if (ec) {
+                                return self->close(ec == boost::asio::error::eof ? "closed by the peer"
+                                                                                 : "read failed: " + ec.message());
+                              }
+                              self->last_heard_ = Clock::now();
+                              try {
+                                self->reader_.feed(std::span<const std::uint8_t>(self->in_.data(), n));
+                                self->take_frames();
+                              } catch (const std::exception& e) {
+                                // Bad framing or a malformed frame: beyond repair.
+                                self->t_.log_refusal(self->remote_text_, e.what());
+                                return self->close(std::string("bad input: ") + e.what());
+                              }
+                              if (self->state_ != State::closed) self->read_more();
+                            });
+  }
+
+  void take_frames() {
+    while (state_ != State::closed && close_when_written_.empty()) {
+      std::optional<Frame> f = reader_.next();
+      if (!f) return;
+      if (state_ == State::handshaking) {
+        const Handshake::Step step = handshake_->on_frame(*f, out_);
+        kick_write();
+        if (step == Handshake::Step::failed) {
+          t_.log_refusal(remote_text_, "handshake: " + handshake_->failure());
+          // Let the refusal (X) go out first.
+          close_after_flush("handshake failed: " + handshake_->failure());
+          return;
+        }
+        if (step == Handshake::Step::done) {
+          state_ = State::open;
+          was_open_ = true;
+          if (!opener_ && t_.handshaking_ > 0) --t_.handshaking_;
+          t_.link_open(shared_from_this());
+          if (state_ == State::open) start_heartbeats();
+        }
+        continue;
+      }
+      on_session_frame(*f);
+    }
+  }
+
+  // Lets the refusal (X) go out, then closes; nothing more is read.
+  void close_after_flush(const std::string& why) {
+    if (idle_for_write()) return close(why);
+    close_when_written_ = why;
+    timer_.expires_after(std::chrono::milliseconds(200));  // a peer that does not read gets no longer
+    timer_.async_wait([self = shared_from_this(), why](const boost::system::error_code&) { self->close(why); });
+  }
+
+  void on_session_frame(const Frame& f) {
+    switch (f.kind) {
+      case kind::message:
+        return t_.on_message(*this, f.body);
+      case kind::nack:
+        return t_.on_nack(f.body);
+      case kind::beat:
+        return;
+      case kind::lookup:
+        return t_.on_lookup(*this, f.body);
+      case kind::found:
+        return t_.on_found(f.body);
+      case kind::goodbye:
+        return close("the peer said goodbye");
+      default:
+        throw CodecError("frame kind '" + std::string(1, static_cast<char>(f.kind)) + "' after the handshake");
+    }
+  }
+
+  void start_heartbeats() {
+    const auto period = std::max(t_.config_.down_after / 4, std::chrono::milliseconds(1));
+    timer_.expires_after(period);
+    timer_.async_wait([self = shared_from_this(), period](const boost::system::error_code& ec) {
+      if (ec || self->state_ != State::open) return;
+      const auto now = Clock::now();
+      if (now - self->last_heard_ > self->t_.config_.down_after) {
+        return self->close("nothing heard for " + std::to_string(self->t_.config_.down_after.count()) + " ms");
+      }
+      if (now - self->last_sent_ >= period && self->idle_for_write()) {
+        const std::size_t start = begin_frame(self->out_, kind::beat);
+        end_frame(self->out_, start, default_max_frame);
+        self->kick_write();
+      }
+      self->start_heartbeats();
+    });
+  }
+
+  Transport& t_;
+  tcp::socket socket_;
+  boost::asio::steady_timer timer_;  // the handshake's deadline, then the heartbeats
+  FrameReader reader_;
+  std::unique_ptr<Handshake> handshake_;
+  State state_ = State::handshaking;
+  bool opener_;
+  bool goodbye_sent_ = false;
+  bool was_open_ = false;
+  std::string close_when_written_;  // non-empty: refused, closing once the refusal is written
+  std::shared_ptr<Peer> peer_;
+  std::string remote_text_;
+  std::array<std::uint8_t, read_chunk> in_{};
+  std::vector<std::uint8_t> out_;
+  std::vector<std::uint8_t> writing_;
+  bool write_in_flight_ = false;
+  std::uint64_t sent_counter_ = 0;
+
+ public:
+  std::uint64_t received_counter = 0;
+  Clock::time_point last_heard_ = Clock::now();
+  Clock::time_point last_sent_ = Clock::now();
+};
+
+Transport::Transport(runtime::SyndicateCore& core, io::IoLoop& loop, RemoteConfig config)
+    : core_(core), loop_(loop), config_(std::move(config)), cells_(core), acceptor_(loop.context()) {
+  if (config_.secret.empty()) {
+    throw InvalidArgument("remote: a secret is required (RemoteConfig::secret); both peers must share it");
+  }
+  if (config_.down_after.count() <= 0) throw InvalidArgument("remote: down_after must be positive");
+  if (config_.send_queue_limit == 0) throw InvalidArgument("remote: send_queue_limit must be positive");
+  boost::system::error_code ec;
+  const auto address = boost::asio::ip::make_address(config_.host, ec);
+  if (ec) throw InvalidArgument("remote: host '" + config_.host + "' is not an IP address: " + ec.message());
+  const tcp::endpoint where(address, config_.port);
+  acceptor_.open(where.protocol());
+  acceptor_.set_option(tcp::acceptor::reuse_address(true));
+  acceptor_.bind(where, ec);
+  if (ec) throw SyndicateError("remote: cannot listen on " + config_.host + ":" + std::to_string(config_.port) + ": " + ec.message());
+  acceptor_.listen(boost::asio::socket_base::max_listen_connections);
+  endpoint_ = RemoteEndpoint{config_.host, acceptor_.local_endpoint().port()};
+  sweep_timer_ = std::make_unique<boost::asio::steady_timer>(loop.context());
+  boost::asio::post(loop_.context(), [this] {
+    accept_next();
+    sweep_tick();
+  });
+}
+
+Transport::~Transport() = default;
+
+Transport::Counters Transport::counters() const {
+  std::lock_guard lock(mutex_);
+  return counters_;
+}
+
+void Transport::log_refusal(const std::string& peer_address, const std::string& why) {
+  std::fprintf(stderr, "ensemble: remote: refused %s: %s\n", peer_address.c_str(), why.c_str());
+}
+
+// ---- the listener -----------------------------------------------------------
+
+void Transport::accept_next() {
+  acceptor_.async_accept([this](const boost::system::error_code& ec, tcp::socket socket) {
+    if (ec == boost::asio::error::operation_aborted) return;
+    {
+      std::lock_guard lock(mutex_);
+      if (closed_) return;
+    }
+    if (!ec) {
+      if (handshaking_ >= max_handshaking) {
+        // Half-open connections beyond the bound: closed at once, so they
+        // never starve the honest ones of memory or descriptors.
+        boost::system::error_code ignored;
+        socket.close(ignored);
+        std::lock_guard lock(mutex_);
+        ++counters_.connections_refused;
+      } else {
+        ++handshaking_;
+        auto link = std::make_shared<Link>(*this, std::move(socket), /*opener=*/false);
+        link->start_inbound();
+        std::lock_guard lock(mutex_);
+        ++counters_.connections_accepted;
+      }
+    }
+    accept_next();
+  });
+}
+
+// ---- peers and links ----------------------------------------------------------
+
+std::shared_ptr<Transport::Peer> Transport::peer_to_send(const SyndicateId& id) {
+  std::lock_guard lock(mutex_);
+  if (closed_) return nullptr;
+  auto it = peers_.find(id);
+  if (it != peers_.end()) return it->second;
+  if (routes_.find(id) == routes_.end()) return nullptr;
+  auto peer = std::make_shared<Peer>(id, loop_.context());
+  peers_.emplace(id, peer);
+  boost::asio::post(loop_.context(), [this, peer] { open_link(peer); });
+  return peer;
+}
+
+void Transport::open_link(const std::shared_ptr<Peer>& peer) {
+  if (peer->link && peer->link->state() != Link::State::closed) return;
+  tcp::endpoint where;
+  {
+    std::lock_guard lock(mutex_);
+    if (closed_) return;
+    auto r = routes_.find(peer->id);
+    if (r == routes_.end()) return;
+    where = r->second;
+  }
+  // A peer that is down stays down (tells fail at once) until this
+  // connection's handshake ends: a reconnection is not a promise.
+  auto link = std::make_shared<Link>(*this, tcp::socket(loop_.context()), /*opener=*/true);
+  peer->link = link;
+  link->start_outbound(where, peer);
+}
+
+void Transport::link_open(const std::shared_ptr<Link>& link) {
+  const SyndicateId id = link->handshake_peer();
+  std::shared_ptr<Peer> peer;
+  {
+    std::lock_guard lock(mutex_);
+    auto it = peers_.find(id);
+    if (it == peers_.end()) it = peers_.emplace(id, std::make_shared<Peer>(id, loop_.context())).first;
+    peer = it->second;
+  }
+  if (peer->link && peer->link != link && peer->link->state() != Link::State::closed) {
+    // Both sides opened at once: keep the connection whose opener has the
+    // smaller id, as the other side decides too.
+    const SyndicateId& ours = core_.id();
+    const bool keep_old = peer->link->opener() ? ours < id : id < ours;
+    if (keep_old) {
+      link->set_peer(nullptr);
+      link->close("a second connection from the same peer");
+      return;
+    }
+    auto old = peer->link;
+    old->set_peer(nullptr);
+    old->close("replaced by the peer's connection");
+  }
+  peer->link = link;
+  link->set_peer(peer);
+  peer->backoff = std::chrono::milliseconds(0);
+  {
+    std::lock_guard lock(peer->mutex);
+    peer->state = Peer::State::open;
+  }
+  for (auto& frame : peer->control) link->send_frame_bytes(frame);
+  peer->control.clear();
+  flush(peer);
+}
+
+void Transport::link_closed(Link& link, const std::string& why) noexcept {
+  std::shared_ptr<Peer> peer = link.peer();
+  if (!peer || peer->link.get() != &link) return;  // a handshake that never became a peer's link
+  peer->link.reset();
+  bool closing;
+  {
+    std::lock_guard lock(mutex_);
+    closing = closed_;
+    if (link.was_open()) ++counters_.peers_down;
+  }
+  if (!closing && link.was_open() && why != "the peer said goodbye") {
+    std::fprintf(stderr, "ensemble: remote: peer %s (%s) down: %s\n", peer->id.to_string().c_str(),
+                 link.remote_text().c_str(), why.c_str());
+  }
+  peer_down(peer, closing ? reasons::syndicate_shut_down : reasons::remote_peer_down);
+  if (!closing) schedule_reconnect(peer);
+}
+
+void Transport::peer_down(const std::shared_ptr<Peer>& peer, const char* reason) noexcept {
+  std::deque<Peer::Queued> lost;
+  {
+    std::lock_guard lock(peer->mutex);
+    peer->state = Peer::State::down;
+    lost.swap(peer->queue);
+    peer->flush_posted = false;
+  }
+  for (auto& q : lost) {
+    reject_ask(q.message.sender().cell(), reason);
+    core_.delivery().dead_letter(std::move(q.message), q.to, reason);
+  }
+  for (std::uint64_t number : peer->asks) fail_ask(number, reason);
+  peer->asks.clear();
+  peer->control.clear();
+  std::vector<std::promise<ActorId>> failed;
+  {
+    std::lock_guard lock(mutex_);
+    for (auto it = lookups_.begin(); it != lookups_.end();) {
+      if (it->second.peer == peer->id) {
+        failed.push_back(std::move(it->second.found));
+        it = lookups_.erase(it);
+      } else {
+        ++it;
+      }
+    }
+  }
+  for (auto& p : failed) {
+    try {
+      p.set_exception(std::make_exception_ptr(MessageDeliveryError(peer->id.to_string(), reason)));
+    } catch (...) {
+    }
+  }
+}
+
+void Transport::schedule_reconnect(const std::shared_ptr<Peer>& peer) {
+  {
+    std::lock_guard lock(mutex_);
+    if (closed_ || routes_.find(peer->id) == routes_.end()) return;  // it connected to us: it comes back itself
+  }
+  peer->backoff = peer->backoff.count() == 0 ? std::chrono::milliseconds(backoff_first)
+                                             : std::min<std::chrono::milliseconds>(peer->backoff * 2, backoff_cap);
+  // Jitter (+-20%), so peers that lost each other at once do not retry in step.
+  static thread_local std::minstd_rand jitter(std::random_device{}());
+  const auto spread = peer->backoff.count() / 5;
+  const auto wait = peer->backoff + std::chrono::milliseconds(spread == 0 ? 0 : static_cast<long>(jitter() % (2 * spread + 1)) - spread);
+  peer->reconnect.expires_after(wait);
+  peer->reconnect.async_wait([this, peer](const boost::system::error_code& ec) {
+    if (!ec) open_link(peer);
+  });
+}
+
+void Transport::fail_ask(std::uint64_t number, const char* reason) noexcept {
+  ActorAddress a = exports_.find(number);
+  if (!a) return;
+  reject_ask(a.cell(), reason);
+  exports_.remove(number);
+}
+
+// ---- sending ---------------------------------------------------------------------
+
+DeliveryResult Transport::route(runtime::RemoteCell& to, Message& message) noexcept {
+  const ActorId* id = to.remote_id();
+  if (id == nullptr) return {false, reasons::not_found};
+  std::shared_ptr<Peer> peer;
+  try {
+    peer = peer_to_send(id->syndicate_id());
+  } catch (...) {
+    return {false, reasons::remote_peer_down};
+  }
+  if (!peer) return {false, reasons::remote_route_not_found};
+  bool post = false;
+  {
+    std::lock_guard lock(peer->mutex);
+    if (peer->state == Peer::State::down) return {false, reasons::remote_peer_down};
+    if (peer->queue.size() >= config_.send_queue_limit) return {false, reasons::remote_send_queue_full};
+    try {
+      peer->queue.push_back(Peer::Queued{ActorAddress(&to), std::move(message)});
+    } catch (...) {
+      return {false, reasons::remote_send_queue_full};
+    }
+    if (!peer->flush_posted && peer->state == Peer::State::open) {
+      peer->flush_posted = true;
+      post = true;
+    }
+  }
+  if (post) {
+    try {
+      boost::asio::post(loop_.context(), [this, peer] { flush(peer); });
+    } catch (...) {
+      // Out of memory: the next tell or the next write's end flushes it.
+      std::lock_guard lock(peer->mutex);
+      peer->flush_posted = false;
+    }
+  }
+  return {};
+}
+
+void Transport::flush(const std::shared_ptr<Peer>& peer) {
+  const std::shared_ptr<Link> link = peer->link;
+  std::deque<Peer::Queued> batch;
+  {
+    std::lock_guard lock(peer->mutex);
+    peer->flush_posted = false;
+    if (!link || link->state() != Link::State::open || link->out().size() >= write_high_water) return;
+    batch.swap(peer->queue);
+  }
+  std::vector<std::uint8_t>& out = link->out();
+  std::uint64_t sent = 0;
+  for (auto& q : batch) {
+    Message& m = q.message;
+    const auto* to = static_cast<const runtime::RemoteCell*>(q.to.cell());
+    wire::NativeEnvelope e;
+    e.target = *to->remote_id();
+    if (detail::Cell* s = m.sender().cell()) {
+      if (s->kind() == detail::CellKind::remote) {
+        if (const ActorId* far = static_cast<const runtime::RemoteCell*>(s)->remote_id()) e.sender = *far;
+      } else {
+        exports_.add(m.sender());
+        if (is_ask_sender(s)) peer->asks.insert(s->id());
+        e.sender = m.sender().actor_id();
+      }
+    }
+    e.message_id = m.id();
+    e.correlation_id = m.correlation_id() == m.id() ? 0 : m.correlation_id();
+    if (auto d = m.deadline()) e.deadline = to_system(*d);
+    e.headers = m.headers();
+    e.trace_id = std::string(m.trace_id());
+    e.payload = std::move(m.content());
+    const std::size_t start = begin_frame(out, kind::message);
+    try {
+      ByteWriter w(out);
+      w.varint(link->next_sent_counter());
+      wire::encode_native(e, out);
+      end_frame(out, start, default_max_frame);
+      ++sent;
+    } catch (const std::exception& ex) {
+      out.resize(start);
+      link->unsend_counter();
+      m.content() = std::move(e.payload);
+      reject_ask(m.sender().cell(), reasons::not_found);
+      core_.delivery().dead_letter(std::move(m), q.to, std::string("remote send failed: ") + ex.what());
+    }
+  }
+  {
+    std::lock_guard lock(mutex_);
+    counters_.messages_sent += sent;
+  }
+  link->kick_write();
+}
+
+// ---- receiving ---------------------------------------------------------------------
+
+namespace {
+void write_nack(std::vector<std::uint8_t>& out, std::uint64_t counter, std::uint64_t message_id,
+                const std::string& sender_uuid, std::string_view reason) {
+  const std::size_t start = begin_frame(out, kind::nack);
+  ByteWriter w(out);
+  w.varint(counter);
+  w.varint(message_id);
+  w.text(sender_uuid);
+  w.text(reason.substr(0, 200));
+  end_frame(out, start, default_max_frame);
+}
+}  // namespace
+
+void Transport::on_message(Link& link, std::span<const std::uint8_t> body) {
+  ByteReader r(body);
+  const std::uint64_t counter = r.varint();
+  if (counter != link.received_counter + 1) {
+    throw CodecError("message counter " + std::to_string(counter) + " after " +
+                     std::to_string(link.received_counter));
+  }
+  link.received_counter = counter;
+  {
+    std::lock_guard lock(mutex_);
+    ++counters_.messages_received;
+  }
+  wire::NativeEnvelope e;
+  try {
+    e = wire::decode_native(body.subspan(body.size() - r.remaining()));
+  } catch (const std::exception& ex) {
+    // An authenticated peer sent what we cannot read (a payload type not
+    // registered here, say): refused back by counter, the connection goes on.
+    write_nack(link.out(), counter, 0, "", std::string("bad message: ") + ex.what());
+    link.kick_write();
+    return;
+  }
+  const std::string sender_uuid = e.sender ? e.sender->actor_id() : std::string();
+  ActorAddress sender;
+  if (e.sender) {
+    if (e.sender->syndicate_id() == core_.id()) {
+      sender = exports_.find(core_.actor_number_of(e.sender->actor_id()));
+    } else {
+      sender = cells_.address_of(*e.sender);
+    }
+  }
+  Message m(std::move(e.payload), std::move(sender), e.message_id);
+  if (e.correlation_id != 0) m.set_correlation_id(e.correlation_id);
+  if (e.deadline) m.set_deadline(to_steady(*e.deadline));
+  if (!e.headers.empty()) m.set_headers(std::move(e.headers));
+  if (!e.trace_id.empty()) m.set_trace_id(std::move(e.trace_id));
+
+  ActorAddress target;
+  std::uint64_t number = 0;
+  if (e.target.syndicate_id() == core_.id()) {
+    number = core_.actor_number_of(e.target.actor_id());
+    if (number != 0) target = exports_.find(number);
+  }
+  if (!target) {
+    // Not ours, or never sent out: nothing here can take it.
+    const std::string_view reason = reasons::not_found;
+    core_.delivery().dead_letter(std::move(m), ActorAddress(), std::string(reason));
+    write_nack(link.out(), counter, e.message_id, sender_uuid, reason);
+    link.kick_write();
+    return;
+  }
+  if (is_ask_sender(target.cell())) {
+    // A reply: the slot takes one message, and is no longer exported.
+    if (link.peer()) link.peer()->asks.erase(number);
+    exports_.remove(number);
+  }
+  const DeliveryResult result = core_.delivery().tell(target, std::move(m));
+  if (!result.success) {
+    write_nack(link.out(), counter, e.message_id, sender_uuid, result.reason);
+    link.kick_write();
+  }
+}
+
+void Transport::on_nack(std::span<const std::uint8_t> body) {
+  ByteReader r(body);
+  r.varint();  // counter
+  r.varint();  // message id
+  const std::string sender_uuid(r.text());
+  const std::string reason(r.text());
+  if (r.remaining() != 0) throw CodecError("trailing bytes in a refusal");
+  {
+    std::lock_guard lock(mutex_);
+    ++counters_.refusals_received;
+  }
+  if (sender_uuid.empty()) return;
+  const std::uint64_t number = core_.actor_number_of(sender_uuid);
+  if (number == 0) return;
+  ActorAddress sender = exports_.find(number);
+  if (!sender || !is_ask_sender(sender.cell())) return;  // a tell: the far side dead-lettered it
+  fail_ask(number, interned_reason(reason));
+}
+
+void Transport::on_lookup(Link& link, std::span<const std::uint8_t> body) {
+  ByteReader r(body);
+  const std::uint64_t request = r.varint();
+  const std::string name(r.text());
+  if (r.remaining() != 0) throw CodecError("trailing bytes in a lookup");
+  ActorAddress a = exports_.published(name);
+  const std::size_t start = begin_frame(link.out(), kind::found);
+  ByteWriter w(link.out());
+  w.varint(request);
+  w.u8(a ? 1 : 0);
+  if (a) w.text(a.actor_id().actor_id());
+  end_frame(link.out(), start, default_max_frame);
+  link.kick_write();
+}
+
+void Transport::on_found(std::span<const std::uint8_t> body) {
+  ByteReader r(body);
+  const std::uint64_t request = r.varint();
+  const bool found = r.u8() != 0;
+  std::string actor;
+  if (found) actor = std::string(r.text());
+  if (r.remaining() != 0) throw CodecError("trailing bytes in a lookup's answer");
+  std::promise<ActorId> p;
+  SyndicateId peer;
+  {
+    std::lock_guard lock(mutex_);
+    auto it = lookups_.find(request);
+    if (it == lookups_.end()) return;  // timed out meanwhile
+    p = std::move(it->second.found);
+    peer = it->second.peer;
+    lookups_.erase(it);
+  }
+  p.set_value(found ? ActorId(peer, std::move(actor)) : ActorId());
+}
+
+// ---- the API's calls --------------------------------------------------------------------
+
+void Transport::connect(const SyndicateId& peer, const std::string& host, std::uint16_t port) {
+  if (peer.empty()) throw InvalidArgument("connect: an empty syndicate id");
+  if (peer == core_.id()) throw InvalidArgument("connect: " + peer.to_string() + " is this syndicate");
+  boost::system::error_code ec;
+  const auto address = boost::asio::ip::make_address(host, ec);
+  if (ec) throw InvalidArgument("connect: host '" + host + "' is not an IP address");
+  std::shared_ptr<Peer> revive;
+  {
+    std::lock_guard lock(mutex_);
+    if (closed_) throw SyndicateError("connect: syndicate '" + core_.name() + "' is shut down");
+    routes_.insert_or_assign(peer, tcp::endpoint(address, port));
+    auto it = peers_.find(peer);
+    if (it != peers_.end()) revive = it->second;
+  }
+  if (revive) {
+    // A peer known down: try the new route now rather than at the next backoff.
+    boost::asio::post(loop_.context(), [this, revive] {
+      if (!revive->link) open_link(revive);
+    });
+  }
+}
+
+ActorAddress Transport::remote_actor(const ActorId& id) {
+  if (id.syndicate_id().empty() || id.actor_id().empty()) throw InvalidArgument("remote_actor: an empty actor id");
+  if (id.syndicate_id() == core_.id()) {
+    ActorAddress a = exports_.find(core_.actor_number_of(id.actor_id()));
+    if (!a) throw InvalidArgument("remote_actor: " + id.to_string() + " is not an actor of this syndicate that was published or sent out");
+    return a;
+  }
+  return cells_.address_of(id);
+}
+
+void Transport::publish(const std::string& name, const ActorAddress& actor) {
+  detail::Cell* c = actor.cell();
+  if (c == nullptr || c->kind() != detail::CellKind::actor || c->core() != &core_) {
+    throw InvalidArgument("publish: '" + name + "' must name a live actor of this syndicate");
+  }
+  if (c->has_flag(detail::flag_stopped)) throw InvalidArgument("publish: " + actor.to_string() + " has stopped");
+  exports_.publish(name, actor);
+}
+
+ActorAddress Transport::lookup(const SyndicateId& peer_id, const std::string& name, std::chrono::nanoseconds timeout) {
+  if (core_.on_pool_thread()) {
+    throw SyndicateError("lookup would block a worker thread; call it from plain code");
+  }
+  if (peer_id == core_.id()) {
+    ActorAddress a = exports_.published(name);
+    if (!a) throw MessageDeliveryError("'" + name + "'", "no actor published under that name");
+    return a;
+  }
+  std::shared_ptr<Peer> peer = peer_to_send(peer_id);
+  if (!peer) throw MessageDeliveryError(peer_id.to_string(), reasons::remote_route_not_found);
+  std::future<ActorId> answer;
+  std::uint64_t request;
+  {
+    std::lock_guard lock(mutex_);
+    request = next_lookup_++;
+    auto& pending = lookups_[request];
+    pending.peer = peer_id;
+    answer = pending.found.get_future();
+  }
+  std::vector<std::uint8_t> frame;
+  const std::size_t start = begin_frame(frame, kind::lookup);
+  ByteWriter w(frame);
+  w.varint(request);
+  w.text(name);
+  end_frame(frame, start, default_max_frame);
+  boost::asio::post(loop_.context(), [this, peer, frame = std::move(frame)]() mutable {
+    if (peer->link && peer->link->state() == Link::State::open) {
+      peer->link->send_frame_bytes(frame);
+    } else {
+      peer->control.push_back(std::move(frame));
+      if (!peer->link) open_link(peer);
+    }
+  });
+  if (answer.wait_for(timeout) != std::future_status::ready) {
+    std::lock_guard lock(mutex_);
+    lookups_.erase(request);
+    throw ActorTimeout("lookup", timeout);
+  }
+  const ActorId id = answer.get();  // throws what peer_down set
+  if (id.empty()) throw MessageDeliveryError("'" + name + "' at " + peer_id.to_string(), "no actor published under that name");
+  return cells_.address_of(id);
+}
+
+// ---- upkeep --------------------------------------------------------------------------
+
+void Transport::actor_stopped(runtime::ActorCell& actor) noexcept {
+  exports_.unpublish_actor(static_cast<const detail::Cell*>(&actor));
+}
+
+void Transport::sweep_tick() {
+  exports_.sweep();
+  // Asks that ended here (a time-out) are no longer exported: forget them.
+  std::vector<std::shared_ptr<Peer>> peers;
+  {
+    std::lock_guard lock(mutex_);
+    for (auto& [id, p] : peers_) peers.push_back(p);
+  }
+  for (auto& p : peers) std::erase_if(p->asks, [&](std::uint64_t n) { return !exports_.find(n); });
+  sweep_timer_->expires_after(std::max(config_.down_after, std::chrono::milliseconds(100)));
+  sweep_timer_->async_wait([this](const boost::system::error_code& ec) {
+    if (!ec) sweep_tick();
+  });
+}
+
+void Transport::shutdown() noexcept {
+  {
+    std::lock_guard lock(mutex_);
+    if (closed_) return;
+    closed_ = true;
+  }
+  core_.delivery().set_remote_router(nullptr);
+  // On the loop: stop listening, flush each open link and say goodbye; then
+  // wait (up to the grace period) for the writes, then close what is left.
+  std::promise<void> flushed;
+  boost::asio::post(loop_.context(), [this, &flushed] {
+    boost::system::error_code ignored;
+    acceptor_.close(ignored);
+    sweep_timer_->cancel();
+    std::vector<std::shared_ptr<Peer>> peers;
+    {
+      std::lock_guard lock(mutex_);
+      for (auto& [id, p] : peers_) peers.push_back(p);
+    }
+    for (auto& p : peers) {
+      p->reconnect.cancel();
+      if (p->link && p->link->state() == Link::State::open) {
+        flush(p);
+        p->link->say_goodbye();
+      }
+    }
+    flushed.set_value();
+  });
+  flushed.get_future().wait();
+  const auto until = Clock::now() + grace;
+  for (;;) {
+    std::promise<bool> done;
+    boost::asio::post(loop_.context(), [this, &done] {
+      bool all = true;
+      std::lock_guard lock(mutex_);
+      for (auto& [id, p] : peers_) {
+        if (p->link && p->link->state() != Link::State::closed && !p->link->idle_for_write()) all = false;
+      }
+      done.set_value(all);
+    });
+    if (done.get_future().get() || Clock::now() >= until) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  std::promise<void> closed;
+  boost::asio::post(loop_.context(), [this, &closed] {
+    std::vector<std::shared_ptr<Peer>> peers;
+    {
+      std::lock_guard lock(mutex_);
+      for (auto& [id, p] : peers_) peers.push_back(p);
+    }
+    for (auto& p : peers) {
+      if (p->link) p->link->close("shutdown");
+      peer_down(p, reasons::syndicate_shut_down);
+    }
+    closed.set_value();
+  });
+  closed.get_future().wait();
+}
+
+Transport* transport_of(runtime::SyndicateCore& core) {
+  return static_cast<Transport*>(core.services().find(transport_key));
+}
+
+void attach_transport(runtime::SyndicateCore& core) {
+  io::IoLoop& loop = io::io_loop_of(core);
+  runtime::Service* s = core.services().attach(
+      transport_key, [&] { return std::make_unique<Transport>(core, loop, core.config().remote); });
+  if (s == nullptr) throw SyndicateError("syndicate '" + core.name() + "' is shut down");
+  core.delivery().set_remote_router(static_cast<Transport*>(s));
+}
+
+}  // namespace ensemble::remote::native
