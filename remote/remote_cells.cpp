@@ -39,16 +39,20 @@ RemoteCells::RemoteCells(runtime::SyndicateCore& core) : core_(core), table_(std
 
 ActorAddress RemoteCells::address_of(const ActorId& id) {
   std::lock_guard lock(table_->mutex);
-  auto it = table_->cells.find(id);
-  if (it != table_->cells.end() && it->second->try_retain()) {
-    return ActorAddress(it->second, ActorAddress::Adopt{});
+  auto [slot, inserted] = table_->cells.try_emplace(id, nullptr);  // may throw: nothing made yet
+  if (!inserted && slot->second != nullptr && slot->second->try_retain()) {
+    return ActorAddress(slot->second, ActorAddress::Adopt{});
   }
   // Numbers only tell stand-ins apart in logs; they never leave the process.
   // relaxed: a counter, nothing is published through it.
   const std::uint64_t number = table_->next_number.fetch_add(1, std::memory_order_relaxed);
-  auto* cell = new RemoteActorCell(&core_, number, id, table_);
-  table_->cells.insert_or_assign(id, cell);
-  return ActorAddress(cell, ActorAddress::Adopt{});  // the count of 1 it was made with
+  try {
+    slot->second = new RemoteActorCell(&core_, number, id, table_);
+  } catch (...) {
+    if (inserted) table_->cells.erase(slot);  // a dying cell's entry stays: it erases itself
+    throw;
+  }
+  return ActorAddress(slot->second, ActorAddress::Adopt{});  // the count of 1 it was made with
 }
 
 std::size_t RemoteCells::size() const {

@@ -1,4 +1,5 @@
 #include "tools/baseline_workloads.hpp"
+#include "tools/remote_workloads.hpp"
 
 #include <atomic>
 #include <cstdint>
@@ -6,6 +7,9 @@
 #include <stdexcept>
 #include <thread>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -127,6 +131,63 @@ std::uint64_t socketpair_ping_pong(std::int64_t rounds) {
   return static_cast<std::uint64_t>(rounds) * 2;
 }
 
+// Two processes bounce 8 bytes over a TCP loopback connection (TCP_NODELAY)
+// with blocking reads and writes: the floor under a remote ping-pong on this
+// machine.
+std::uint64_t tcp_ping_pong(std::int64_t rounds) {
+  const int listener = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (listener < 0) throw std::runtime_error("socket");
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t len = sizeof addr;
+  if (::bind(listener, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 || ::listen(listener, 1) != 0 ||
+      ::getsockname(listener, reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
+    ::close(listener);
+    throw std::runtime_error("tcp floor: listen");
+  }
+  auto full = [](int fd, std::int64_t& v, bool write) {
+    std::size_t done = 0;
+    while (done < sizeof v) {
+      const ssize_t n = write ? ::write(fd, reinterpret_cast<char*>(&v) + done, sizeof v - done)
+                              : ::read(fd, reinterpret_cast<char*>(&v) + done, sizeof v - done);
+      if (n <= 0) return false;
+      done += static_cast<std::size_t>(n);
+    }
+    return true;
+  };
+  auto no_delay = [](int fd) {
+    const int one = 1;
+    ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+  };
+  std::fflush(nullptr);
+  const pid_t child = ::fork();  // the measuring process is single-threaded here
+  if (child < 0) throw std::runtime_error("fork");
+  if (child == 0) {
+    const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0 || ::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) ::_exit(1);
+    no_delay(fd);
+    std::int64_t v = 0;
+    for (std::int64_t i = 0; i < rounds; ++i) {
+      if (!full(fd, v, false)) ::_exit(1);
+      ++v;
+      if (!full(fd, v, true)) ::_exit(1);
+    }
+    ::_exit(0);
+  }
+  const int fd = ::accept4(listener, nullptr, nullptr, SOCK_CLOEXEC);
+  ::close(listener);
+  bool ok = fd >= 0;
+  std::int64_t v = 0;
+  if (ok) no_delay(fd);
+  for (std::int64_t i = 0; i < rounds && ok; ++i) ok = full(fd, v, true) && full(fd, v, false);
+  if (fd >= 0) ::close(fd);
+  int status = 0;
+  ::waitpid(child, &status, 0);
+  check(ok && v == rounds && WIFEXITED(status) && WEXITSTATUS(status) == 0, "tcp ping-pong count");
+  return static_cast<std::uint64_t>(rounds) * 2;
+}
+
 }  // namespace
 
 std::vector<Baseline> baseline_workloads(bool quick, std::size_t workers) {
@@ -139,6 +200,8 @@ std::vector<Baseline> baseline_workloads(bool quick, std::size_t workers) {
   const std::int64_t process_rounds = sizes.process_ping_pong;
   out.push_back({"floor", {"ping-pong (process executor)", "", "msg",
                            [=] { return socketpair_ping_pong(process_rounds); }}});
+  const std::int64_t remote_rounds = remote_sizes(quick).ping_pong;
+  out.push_back({"floor", {remote_ping_pong_name, "", "msg", [=] { return tcp_ping_pong(remote_rounds); }}});
 #ifdef ENSEMBLE_BENCH_HAVE_TBB
   out.push_back({"tbb", {"skynet", "", "task", [=] { return tbb_skynet(leaves, workers); }}});
   const ParallelForSizes pf = parallel_for_sizes(quick);

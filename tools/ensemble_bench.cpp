@@ -28,6 +28,7 @@
 #include <ensemble/process.hpp>
 
 #include "tools/baseline_workloads.hpp"
+#include "tools/remote_workloads.hpp"
 #include "tools/bench_svg.hpp"
 #include "tools/bench_workloads.hpp"
 #include "tools/mixed_workloads.hpp"
@@ -210,11 +211,15 @@ int main(int argc, char** argv) {
   std::vector<Workload> ours = ensemble_bench::workloads(quick, workers);
   for (auto& w : ensemble_bench::savina_workloads(quick, workers)) ours.push_back(std::move(w));
   for (auto& w : ensemble_bench::mixed_workloads(quick, workers)) ours.push_back(std::move(w));
+  for (auto& w : ensemble_bench::remote_workloads(quick, workers)) ours.push_back(std::move(w));
   std::vector<Workload> theirs;
 #ifdef ENSEMBLE_BENCH_HAVE_CAF
   theirs = ensemble_bench::caf_workloads(quick, workers);
   for (auto& w : ensemble_bench::caf_savina_workloads(quick, workers)) theirs.push_back(std::move(w));
   for (auto& w : ensemble_bench::caf_mixed_workloads(quick, workers)) theirs.push_back(std::move(w));
+#endif
+#ifdef ENSEMBLE_BENCH_HAVE_CAF_IO
+  for (auto& w : ensemble_bench::caf_remote_workloads(quick, workers)) theirs.push_back(std::move(w));
 #endif
   auto find_theirs = [&](const std::string& name) -> const Workload* {
     for (const Workload& w : theirs) {

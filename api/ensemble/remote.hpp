@@ -43,7 +43,9 @@ struct RemoteConfig {
   std::string host = "127.0.0.1";
   std::uint16_t port = 0;
   // Shared by the peers; required when enabled (the constructor refuses an
-  // empty one). Kept in memory only while the syndicate lives.
+  // empty one). Make it random, at least 128 bits (openssl rand -hex 32): a
+  // recorded handshake lets anyone test guesses offline. Kept in memory only
+  // while the syndicate lives.
   std::string secret = {};
   // A peer that sent nothing (heartbeats included) for this long is down.
   // Heartbeats go every quarter of it on an idle connection.

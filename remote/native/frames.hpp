@@ -34,6 +34,9 @@ class FrameReader {
   // body is buffered: an announced 4 GiB allocates nothing) or an unknown
   // kind; the connection is then beyond repair and must be closed.
   std::optional<Frame> next();
+  // A new bound for the frames not yet announced (the transport raises it
+  // once the handshake is done: before it, only small frames may come).
+  void set_max_frame(std::size_t max_frame) noexcept { max_frame_ = max_frame; }
   // Bytes held that are not yet a whole frame.
   std::size_t buffered() const noexcept { return buffer_.size() - read_; }
 

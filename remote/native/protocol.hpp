@@ -45,6 +45,9 @@ inline constexpr char codec_name[] = "ensemble-native-1";
 // The default bound on one frame: a larger length is refused before any
 // allocation (SyndicateConfig can lower or raise it).
 inline constexpr std::size_t default_max_frame = 16 * 1024 * 1024;
+// The bound before the handshake is done: its frames are small, so a peer
+// that has proved nothing cannot make this side buffer more than this.
+inline constexpr std::size_t handshake_max_frame = 4096;
 inline constexpr std::size_t nonce_bytes = 32;
 inline constexpr std::size_t proof_bytes = 32;  // HMAC-SHA256
 

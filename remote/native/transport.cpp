@@ -37,6 +37,8 @@ constexpr std::size_t max_handshaking = 256;
 constexpr auto grace = std::chrono::seconds(1);
 constexpr auto backoff_first = std::chrono::milliseconds(100);
 constexpr auto backoff_cap = std::chrono::seconds(5);
+// Sent (X) by the side whose own connection stands when both opened at once.
+constexpr char duplicate_refusal[] = "duplicate connection: the other one between these syndicates stands";
 
 // ReplySlot::reject keeps the text for ever (a const char*): refusals from a
 // peer are interned, a bounded number of distinct texts, so a peer cannot
@@ -110,7 +112,7 @@ class Transport::Link : public std::enable_shared_from_this<Link> {
       : t_(t),
         socket_(std::move(socket)),
         timer_(t.loop_.context()),
-        reader_(default_max_frame, /*expect_preamble=*/!opener),
+        reader_(handshake_max_frame, /*expect_preamble=*/!opener),
         opener_(opener) {}
 
   // Outbound: connect to `where`, then the handshake.
@@ -122,7 +124,8 @@ class Transport::Link : public std::enable_shared_from_this<Link> {
     socket_.async_connect(where, [self = shared_from_this()](const boost::system::error_code& ec) {
       if (self->state_ == State::closed) return;
       if (ec) return self->close("connect failed: " + ec.message());
-      self->socket_.set_option(tcp::no_delay(true));
+      boost::system::error_code ignored;
+      self->socket_.set_option(tcp::no_delay(true), ignored);
       self->begin_handshake();
     });
   }
@@ -157,10 +160,15 @@ class Transport::Link : public std::enable_shared_from_this<Link> {
                                if (!self->out_.empty()) return self->kick_write();
                                if (self->goodbye_sent_) return self->close("goodbye");
                                if (!self->close_when_written_.empty()) return self->close(self->close_when_written_);
+                               if (self->reading_paused_ && self->out_.size() < write_high_water) {
+                                 self->reading_paused_ = false;
+                                 self->read_more();
+                               }
                                if (self->peer_ && self->state_ == State::open) self->t_.flush(self->peer_);
                              });
   }
   bool idle_for_write() const noexcept { return !write_in_flight_ && out_.empty(); }
+  std::size_t pending_bytes() const noexcept { return out_.size() + writing_.size(); }
 
   // Sends G after what is queued, then closes.
   void say_goodbye() {
@@ -239,8 +247,19 @@ class Transport::Link : public std::enable_shared_from_this<Link> {
                                 // Bad framing or a malformed frame: beyond repair.
                                 self->t_.log_refusal(self->remote_text_, e.what());
                                 return self->close(std::string("bad input: ") + e.what());
+                              } catch (...) {
+                                self->t_.log_refusal(self->remote_text_, "a frame could not be handled");
+                                return self->close("bad input");
                               }
-                              if (self->state_ != State::closed) self->read_more();
+                              if (self->state_ == State::closed) return;
+                              // A peer that does not read what we answer: stop
+                              // reading until the answers are written, so it
+                              // cannot grow our buffers.
+                              if (self->out_.size() >= write_high_water) {
+                                self->reading_paused_ = true;
+                                return;
+                              }
+                              self->read_more();
                             });
   }
 
@@ -249,7 +268,19 @@ class Transport::Link : public std::enable_shared_from_this<Link> {
       std::optional<Frame> f = reader_.next();
       if (!f) return;
       if (state_ == State::handshaking) {
+        const std::size_t before = out_.size();
         const Handshake::Step step = handshake_->on_frame(*f, out_);
+        if (step == Handshake::Step::done && !opener_ && !t_.admit_inbound(handshake_->peer())) {
+          // The peer and we opened at once, and ours stands: refuse this one
+          // instead of welcoming it (the opener hears why and waits for ours).
+          out_.resize(before);
+          const std::size_t start = begin_frame(out_, kind::refused);
+          ByteWriter(out_).text(duplicate_refusal);
+          end_frame(out_, start, default_max_frame);
+          kick_write();
+          close_after_flush(duplicate_refusal);
+          return;
+        }
         kick_write();
         if (step == Handshake::Step::failed) {
           t_.log_refusal(remote_text_, "handshake: " + handshake_->failure());
@@ -260,6 +291,7 @@ class Transport::Link : public std::enable_shared_from_this<Link> {
         if (step == Handshake::Step::done) {
           state_ = State::open;
           was_open_ = true;
+          reader_.set_max_frame(default_max_frame);
           if (!opener_ && t_.handshaking_ > 0) --t_.handshaking_;
           t_.link_open(shared_from_this());
           if (state_ == State::open) start_heartbeats();
@@ -283,13 +315,13 @@ class Transport::Link : public std::enable_shared_from_this<Link> {
       case kind::message:
         return t_.on_message(*this, f.body);
       case kind::nack:
-        return t_.on_nack(f.body);
+        return t_.on_nack(*this, f.body);
       case kind::beat:
         return;
       case kind::lookup:
         return t_.on_lookup(*this, f.body);
       case kind::found:
-        return t_.on_found(f.body);
+        return t_.on_found(*this, f.body);
       case kind::goodbye:
         return close("the peer said goodbye");
       default:
@@ -323,6 +355,7 @@ class Transport::Link : public std::enable_shared_from_this<Link> {
   State state_ = State::handshaking;
   bool opener_;
   bool goodbye_sent_ = false;
+  bool reading_paused_ = false;
   bool was_open_ = false;
   std::string close_when_written_;  // non-empty: refused, closing once the refusal is written
   std::shared_ptr<Peer> peer_;
@@ -335,6 +368,10 @@ class Transport::Link : public std::enable_shared_from_this<Link> {
 
  public:
   std::uint64_t received_counter = 0;
+  // Asks sent on this link by message counter, so that a refusal that cannot
+  // name the sender (the far side could not decode the envelope) still fails
+  // the ask at once. Pruned by the sweep.
+  std::unordered_map<std::uint64_t, std::uint64_t> asks_by_counter;
   Clock::time_point last_heard_ = Clock::now();
   Clock::time_point last_sent_ = Clock::now();
 };
@@ -357,6 +394,7 @@ Transport::Transport(runtime::SyndicateCore& core, io::IoLoop& loop, RemoteConfi
   acceptor_.listen(boost::asio::socket_base::max_listen_connections);
   endpoint_ = RemoteEndpoint{config_.host, acceptor_.local_endpoint().port()};
   sweep_timer_ = std::make_unique<boost::asio::steady_timer>(loop.context());
+  accept_retry_ = std::make_unique<boost::asio::steady_timer>(loop.context());
   boost::asio::post(loop_.context(), [this] {
     accept_next();
     sweep_tick();
@@ -383,7 +421,15 @@ void Transport::accept_next() {
       std::lock_guard lock(mutex_);
       if (closed_) return;
     }
-    if (!ec) {
+    if (ec) {
+      // Out of descriptors, say: try again shortly rather than spin.
+      accept_retry_->expires_after(std::chrono::milliseconds(100));
+      accept_retry_->async_wait([this](const boost::system::error_code& e) {
+        if (!e) accept_next();
+      });
+      return;
+    }
+    {
       if (handshaking_ >= max_handshaking) {
         // Half-open connections beyond the bound: closed at once, so they
         // never starve the honest ones of memory or descriptors.
@@ -394,6 +440,7 @@ void Transport::accept_next() {
       } else {
         ++handshaking_;
         auto link = std::make_shared<Link>(*this, std::move(socket), /*opener=*/false);
+        links_.insert(link);
         link->start_inbound();
         std::lock_guard lock(mutex_);
         ++counters_.connections_accepted;
@@ -430,8 +477,21 @@ void Transport::open_link(const std::shared_ptr<Peer>& peer) {
   // A peer that is down stays down (tells fail at once) until this
   // connection's handshake ends: a reconnection is not a promise.
   auto link = std::make_shared<Link>(*this, tcp::socket(loop_.context()), /*opener=*/true);
+  links_.insert(link);
   peer->link = link;
   link->start_outbound(where, peer);
+}
+
+bool Transport::admit_inbound(const SyndicateId& id) {
+  std::lock_guard lock(mutex_);
+  if (closed_) return false;
+  auto it = peers_.find(id);
+  if (it == peers_.end()) return true;
+  const std::shared_ptr<Link>& existing = it->second->link;
+  if (!existing || existing->state() == Link::State::closed) return true;
+  // Both sides opened at once: the connection opened by the smaller id
+  // stands, on both sides. Ours is that one: refuse this.
+  return !(existing->opener() && core_.id() < id);
 }
 
 void Transport::link_open(const std::shared_ptr<Link>& link) {
@@ -439,27 +499,26 @@ void Transport::link_open(const std::shared_ptr<Link>& link) {
   std::shared_ptr<Peer> peer;
   {
     std::lock_guard lock(mutex_);
+    if (closed_) {
+      link->close("shutdown");
+      return;
+    }
     auto it = peers_.find(id);
     if (it == peers_.end()) it = peers_.emplace(id, std::make_shared<Peer>(id, loop_.context())).first;
     peer = it->second;
   }
   if (peer->link && peer->link != link && peer->link->state() != Link::State::closed) {
-    // Both sides opened at once: keep the connection whose opener has the
-    // smaller id, as the other side decides too.
-    const SyndicateId& ours = core_.id();
-    const bool keep_old = peer->link->opener() ? ours < id : id < ours;
-    if (keep_old) {
-      link->set_peer(nullptr);
-      link->close("a second connection from the same peer");
-      return;
-    }
+    // The peer's connection stands over ours (admit_inbound), or a peer that
+    // restarted replaces its old one: the newer link wins, quietly (the old
+    // one's peer is not put down).
     auto old = peer->link;
     old->set_peer(nullptr);
-    old->close("replaced by the peer's connection");
+    old->close("replaced by a newer connection");
   }
   peer->link = link;
   link->set_peer(peer);
   peer->backoff = std::chrono::milliseconds(0);
+  peer->reconnect.cancel();
   {
     std::lock_guard lock(peer->mutex);
     peer->state = Peer::State::open;
@@ -470,24 +529,53 @@ void Transport::link_open(const std::shared_ptr<Link>& link) {
 }
 
 void Transport::link_closed(Link& link, const std::string& why) noexcept {
-  std::shared_ptr<Peer> peer = link.peer();
-  if (!peer || peer->link.get() != &link) return;  // a handshake that never became a peer's link
-  peer->link.reset();
-  bool closing;
-  {
-    std::lock_guard lock(mutex_);
-    closing = closed_;
-    if (link.was_open()) ++counters_.peers_down;
+  try {
+    for (auto it = links_.begin(); it != links_.end(); ++it) {
+      if (it->get() == &link) {
+        links_.erase(it);  // `link` lives on: the caller holds it
+        break;
+      }
+    }
+    std::shared_ptr<Peer> peer = link.peer();
+    if (!peer || peer->link.get() != &link) return;  // a handshake that never became a peer's link
+    peer->link.reset();
+    bool closing;
+    {
+      std::lock_guard lock(mutex_);
+      closing = closed_;
+      if (link.was_open()) ++counters_.peers_down;
+    }
+    if (!closing && why.find(duplicate_refusal) != std::string::npos) {
+      // Both opened at once and the peer's connection stands: it is on its
+      // way; the peer is down only if it does not open in time.
+      peer->reconnect.expires_after(config_.handshake_timeout);
+      peer->reconnect.async_wait([this, peer](const boost::system::error_code& ec) {
+        if (ec || (peer->link && peer->link->state() == Link::State::open)) return;
+        peer_down(peer, reasons::remote_peer_down);
+        schedule_reconnect(peer);
+      });
+      return;
+    }
+    if (!closing && link.was_open() && why != "the peer said goodbye") {
+      std::fprintf(stderr, "ensemble: remote: peer %s (%s) down: %s\n", peer->id.to_string().c_str(),
+                   link.remote_text().c_str(), why.c_str());
+    }
+    peer_down(peer, closing ? reasons::syndicate_shut_down : reasons::remote_peer_down);
+    if (!closing) schedule_reconnect(peer);
+  } catch (...) {
+    // Out of memory while tidying up: what is left is failed at shutdown.
   }
-  if (!closing && link.was_open() && why != "the peer said goodbye") {
-    std::fprintf(stderr, "ensemble: remote: peer %s (%s) down: %s\n", peer->id.to_string().c_str(),
-                 link.remote_text().c_str(), why.c_str());
-  }
-  peer_down(peer, closing ? reasons::syndicate_shut_down : reasons::remote_peer_down);
-  if (!closing) schedule_reconnect(peer);
 }
 
 void Transport::peer_down(const std::shared_ptr<Peer>& peer, const char* reason) noexcept {
+  try {
+    peer_down_unsafe(peer, reason);
+  } catch (...) {
+    // Out of memory recording dead letters: nothing more can be done here.
+  }
+}
+
+void Transport::peer_down_unsafe(const std::shared_ptr<Peer>& peer, const char* reason) {
   std::deque<Peer::Queued> lost;
   {
     std::lock_guard lock(peer->mutex);
@@ -587,48 +675,73 @@ DeliveryResult Transport::route(runtime::RemoteCell& to, Message& message) noexc
 
 void Transport::flush(const std::shared_ptr<Peer>& peer) {
   const std::shared_ptr<Link> link = peer->link;
-  std::deque<Peer::Queued> batch;
   {
     std::lock_guard lock(peer->mutex);
     peer->flush_posted = false;
-    if (!link || link->state() != Link::State::open || link->out().size() >= write_high_water) return;
-    batch.swap(peer->queue);
+    if (!link || link->state() != Link::State::open) return;
   }
   std::vector<std::uint8_t>& out = link->out();
   std::uint64_t sent = 0;
-  for (auto& q : batch) {
-    Message& m = q.message;
-    const auto* to = static_cast<const runtime::RemoteCell*>(q.to.cell());
-    wire::NativeEnvelope e;
-    e.target = *to->remote_id();
-    if (detail::Cell* s = m.sender().cell()) {
-      if (s->kind() == detail::CellKind::remote) {
-        if (const ActorId* far = static_cast<const runtime::RemoteCell*>(s)->remote_id()) e.sender = *far;
-      } else {
-        exports_.add(m.sender());
-        if (is_ask_sender(s)) peer->asks.insert(s->id());
-        e.sender = m.sender().actor_id();
+  std::vector<Peer::Queued> batch;
+  constexpr std::size_t chunk = 256;  // messages taken per lock of the queue
+  for (;;) {
+    batch.clear();
+    {
+      std::lock_guard lock(peer->mutex);
+      // Under the high-water mark only: the rest stays queued (counted
+      // against send_queue_limit) until the write in flight ends.
+      if (link->pending_bytes() >= write_high_water) {
+        if (!peer->queue.empty()) peer->flush_posted = true;  // the write's end flushes it
+        break;
+      }
+      const std::size_t n = std::min(chunk, peer->queue.size());
+      for (std::size_t i = 0; i < n; ++i) {
+        batch.push_back(std::move(peer->queue.front()));
+        peer->queue.pop_front();
       }
     }
-    e.message_id = m.id();
-    e.correlation_id = m.correlation_id() == m.id() ? 0 : m.correlation_id();
-    if (auto d = m.deadline()) e.deadline = to_system(*d);
-    e.headers = m.headers();
-    e.trace_id = std::string(m.trace_id());
-    e.payload = std::move(m.content());
-    const std::size_t start = begin_frame(out, kind::message);
-    try {
-      ByteWriter w(out);
-      w.varint(link->next_sent_counter());
-      wire::encode_native(e, out);
-      end_frame(out, start, default_max_frame);
-      ++sent;
-    } catch (const std::exception& ex) {
+    if (batch.empty()) break;
+    for (auto& q : batch) {
+      Message& m = q.message;
+      const auto* to = static_cast<const runtime::RemoteCell*>(q.to.cell());
+      wire::NativeEnvelope e;
+      e.target = *to->remote_id();
+      if (detail::Cell* s = m.sender().cell()) {
+        if (s->kind() == detail::CellKind::remote) {
+          if (const ActorId* far = static_cast<const runtime::RemoteCell*>(s)->remote_id()) e.sender = *far;
+        } else {
+          exports_.add(m.sender());
+          if (is_ask_sender(s)) peer->asks.insert(s->id());
+          e.sender = m.sender().actor_id();
+        }
+      }
+      e.message_id = m.id();
+      e.correlation_id = m.correlation_id() == m.id() ? 0 : m.correlation_id();
+      if (auto d = m.deadline()) e.deadline = to_system(*d);
+      e.headers = m.headers();
+      e.trace_id = std::string(m.trace_id());
+      e.payload = std::move(m.content());
+      const std::size_t start = begin_frame(out, kind::message);
+      const std::uint64_t counter = link->next_sent_counter();
+      std::string failure;
+      try {
+        ByteWriter w(out);
+        w.varint(counter);
+        wire::encode_native(e, out);
+        end_frame(out, start, default_max_frame);
+        ++sent;
+        if (detail::Cell* s = m.sender().cell(); is_ask_sender(s)) link->asks_by_counter[counter] = s->id();
+        continue;
+      } catch (const std::exception& ex) {
+        failure = ex.what();
+      } catch (...) {
+        failure = "the payload's codec failed";
+      }
       out.resize(start);
       link->unsend_counter();
       m.content() = std::move(e.payload);
       reject_ask(m.sender().cell(), reasons::not_found);
-      core_.delivery().dead_letter(std::move(m), q.to, std::string("remote send failed: ") + ex.what());
+      core_.delivery().dead_letter(std::move(m), q.to, "remote send failed: " + failure);
     }
   }
   {
@@ -668,10 +781,17 @@ void Transport::on_message(Link& link, std::span<const std::uint8_t> body) {
   wire::NativeEnvelope e;
   try {
     e = wire::decode_native(body.subspan(body.size() - r.remaining()));
-  } catch (const std::exception& ex) {
+  } catch (...) {
     // An authenticated peer sent what we cannot read (a payload type not
     // registered here, say): refused back by counter, the connection goes on.
-    write_nack(link.out(), counter, 0, "", std::string("bad message: ") + ex.what());
+    std::string why = "bad message";
+    try {
+      throw;
+    } catch (const std::exception& ex) {
+      why += std::string(": ") + ex.what();
+    } catch (...) {
+    }
+    write_nack(link.out(), counter, 0, "", why);
     link.kick_write();
     return;
   }
@@ -716,9 +836,9 @@ void Transport::on_message(Link& link, std::span<const std::uint8_t> body) {
   }
 }
 
-void Transport::on_nack(std::span<const std::uint8_t> body) {
+void Transport::on_nack(Link& link, std::span<const std::uint8_t> body) {
   ByteReader r(body);
-  r.varint();  // counter
+  const std::uint64_t counter = r.varint();
   r.varint();  // message id
   const std::string sender_uuid(r.text());
   const std::string reason(r.text());
@@ -727,8 +847,11 @@ void Transport::on_nack(std::span<const std::uint8_t> body) {
     std::lock_guard lock(mutex_);
     ++counters_.refusals_received;
   }
-  if (sender_uuid.empty()) return;
-  const std::uint64_t number = core_.actor_number_of(sender_uuid);
+  std::uint64_t number = sender_uuid.empty() ? 0 : core_.actor_number_of(sender_uuid);
+  if (auto it = link.asks_by_counter.find(counter); it != link.asks_by_counter.end()) {
+    if (number == 0) number = it->second;  // the far side could not even read the sender
+    link.asks_by_counter.erase(it);
+  }
   if (number == 0) return;
   ActorAddress sender = exports_.find(number);
   if (!sender || !is_ask_sender(sender.cell())) return;  // a tell: the far side dead-lettered it
@@ -750,7 +873,7 @@ void Transport::on_lookup(Link& link, std::span<const std::uint8_t> body) {
   link.kick_write();
 }
 
-void Transport::on_found(std::span<const std::uint8_t> body) {
+void Transport::on_found(Link& link, std::span<const std::uint8_t> body) {
   ByteReader r(body);
   const std::uint64_t request = r.varint();
   const bool found = r.u8() != 0;
@@ -763,6 +886,8 @@ void Transport::on_found(std::span<const std::uint8_t> body) {
     std::lock_guard lock(mutex_);
     auto it = lookups_.find(request);
     if (it == lookups_.end()) return;  // timed out meanwhile
+    // Only the peer asked may answer.
+    if (!link.peer() || it->second.peer != link.peer()->id) throw CodecError("an answer to a lookup it was not asked");
     p = std::move(it->second.found);
     peer = it->second.peer;
     lookups_.erase(it);
@@ -824,6 +949,13 @@ ActorAddress Transport::lookup(const SyndicateId& peer_id, const std::string& na
   }
   std::shared_ptr<Peer> peer = peer_to_send(peer_id);
   if (!peer) throw MessageDeliveryError(peer_id.to_string(), reasons::remote_route_not_found);
+  {
+    std::lock_guard lock(mutex_);
+    std::lock_guard peer_lock(peer->mutex);
+    if (peer->state == Peer::State::down && routes_.find(peer_id) == routes_.end()) {
+      throw MessageDeliveryError(peer_id.to_string(), reasons::remote_peer_down);  // it must come back itself
+    }
+  }
   std::future<ActorId> answer;
   std::uint64_t request;
   {
@@ -871,7 +1003,10 @@ void Transport::sweep_tick() {
     std::lock_guard lock(mutex_);
     for (auto& [id, p] : peers_) peers.push_back(p);
   }
-  for (auto& p : peers) std::erase_if(p->asks, [&](std::uint64_t n) { return !exports_.find(n); });
+  for (auto& p : peers) {
+    std::erase_if(p->asks, [&](std::uint64_t n) { return !exports_.find(n); });
+    if (p->link) std::erase_if(p->link->asks_by_counter, [&](const auto& kv) { return !exports_.find(kv.second); });
+  }
   sweep_timer_->expires_after(std::max(config_.down_after, std::chrono::milliseconds(100)));
   sweep_timer_->async_wait([this](const boost::system::error_code& ec) {
     if (!ec) sweep_tick();
@@ -885,56 +1020,77 @@ void Transport::shutdown() noexcept {
     closed_ = true;
   }
   core_.delivery().set_remote_router(nullptr);
-  // On the loop: stop listening, flush each open link and say goodbye; then
-  // wait (up to the grace period) for the writes, then close what is left.
-  std::promise<void> flushed;
-  boost::asio::post(loop_.context(), [this, &flushed] {
-    boost::system::error_code ignored;
-    acceptor_.close(ignored);
-    sweep_timer_->cancel();
-    std::vector<std::shared_ptr<Peer>> peers;
-    {
-      std::lock_guard lock(mutex_);
-      for (auto& [id, p] : peers_) peers.push_back(p);
+  // Runs `step` on the loop and waits for it, at most `limit`: a step that
+  // fails or a loop that is stuck must not hang the shutdown.
+  auto on_loop = [this](auto step, std::chrono::milliseconds limit) -> bool {
+    try {
+      auto done = std::make_shared<std::promise<bool>>();
+      auto answer = done->get_future();
+      boost::asio::post(loop_.context(), [done, step]() mutable {
+        bool result = false;
+        try {
+          result = step();
+        } catch (...) {
+        }
+        done->set_value(result);
+      });
+      return answer.wait_for(limit) == std::future_status::ready && answer.get();
+    } catch (...) {
+      return false;
     }
-    for (auto& p : peers) {
-      p->reconnect.cancel();
-      if (p->link && p->link->state() == Link::State::open) {
-        flush(p);
-        p->link->say_goodbye();
-      }
-    }
-    flushed.set_value();
-  });
-  flushed.get_future().wait();
+  };
+  const auto step_limit = std::chrono::milliseconds(2000);
+  // Stop listening, flush each open connection and say goodbye.
+  on_loop(
+      [this] {
+        boost::system::error_code ignored;
+        acceptor_.close(ignored);
+        sweep_timer_->cancel();
+        accept_retry_->cancel();
+        std::vector<std::shared_ptr<Peer>> peers;
+        {
+          std::lock_guard lock(mutex_);
+          for (auto& [id, p] : peers_) peers.push_back(p);
+        }
+        for (auto& p : peers) {
+          p->reconnect.cancel();
+          if (p->link && p->link->state() == Link::State::open) {
+            flush(p);
+            p->link->say_goodbye();
+          }
+        }
+        return true;
+      },
+      step_limit);
+  // Wait (up to the grace period) for those writes.
   const auto until = Clock::now() + grace;
-  for (;;) {
-    std::promise<bool> done;
-    boost::asio::post(loop_.context(), [this, &done] {
-      bool all = true;
-      std::lock_guard lock(mutex_);
-      for (auto& [id, p] : peers_) {
-        if (p->link && p->link->state() != Link::State::closed && !p->link->idle_for_write()) all = false;
-      }
-      done.set_value(all);
-    });
-    if (done.get_future().get() || Clock::now() >= until) break;
+  while (Clock::now() < until) {
+    const bool written = on_loop(
+        [this] {
+          for (const auto& l : links_) {
+            if (l->state() == Link::State::open && !l->idle_for_write()) return false;
+          }
+          return true;
+        },
+        step_limit);
+    if (written) break;
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
   }
-  std::promise<void> closed;
-  boost::asio::post(loop_.context(), [this, &closed] {
-    std::vector<std::shared_ptr<Peer>> peers;
-    {
-      std::lock_guard lock(mutex_);
-      for (auto& [id, p] : peers_) peers.push_back(p);
-    }
-    for (auto& p : peers) {
-      if (p->link) p->link->close("shutdown");
-      peer_down(p, reasons::syndicate_shut_down);
-    }
-    closed.set_value();
-  });
-  closed.get_future().wait();
+  // Close every connection (those still in their handshake too) and fail
+  // what is left.
+  on_loop(
+      [this] {
+        const std::vector<std::shared_ptr<Link>> open(links_.begin(), links_.end());
+        for (const auto& l : open) l->close("shutdown");
+        std::vector<std::shared_ptr<Peer>> peers;
+        {
+          std::lock_guard lock(mutex_);
+          for (auto& [id, p] : peers_) peers.push_back(p);
+        }
+        for (auto& p : peers) peer_down(p, reasons::syndicate_shut_down);
+        return true;
+      },
+      step_limit);
 }
 
 Transport* transport_of(runtime::SyndicateCore& core) {

@@ -26,6 +26,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <set>
 #include <span>
 #include <string>
 
@@ -88,14 +89,18 @@ class Transport final : public runtime::Service, public runtime::RemoteRouter {
   void accept_next();
   void open_link(const std::shared_ptr<Peer>& peer);
   void flush(const std::shared_ptr<Peer>& peer);
+  // Whether a finished inbound handshake from `peer` may become its link:
+  // not when both sides opened at once and ours stands.
+  bool admit_inbound(const SyndicateId& peer);
   void link_open(const std::shared_ptr<Link>& link);
   void link_closed(Link& link, const std::string& why) noexcept;
   void peer_down(const std::shared_ptr<Peer>& peer, const char* reason) noexcept;
+  void peer_down_unsafe(const std::shared_ptr<Peer>& peer, const char* reason);
   void schedule_reconnect(const std::shared_ptr<Peer>& peer);
   void on_message(Link& link, std::span<const std::uint8_t> body);
-  void on_nack(std::span<const std::uint8_t> body);
+  void on_nack(Link& link, std::span<const std::uint8_t> body);
   void on_lookup(Link& link, std::span<const std::uint8_t> body);
-  void on_found(std::span<const std::uint8_t> body);
+  void on_found(Link& link, std::span<const std::uint8_t> body);
   void sweep_tick();
   void log_refusal(const std::string& peer_address, const std::string& why);
   // [loop] a reply slot (or run token) sent out to `peer` is failed with `reason`.
@@ -109,6 +114,8 @@ class Transport final : public runtime::Service, public runtime::RemoteRouter {
   tcp::acceptor acceptor_;
   RemoteEndpoint endpoint_;
   std::unique_ptr<boost::asio::steady_timer> sweep_timer_;
+  std::unique_ptr<boost::asio::steady_timer> accept_retry_;
+  std::set<std::shared_ptr<Link>> links_;  // [loop] every connection not yet closed
 
   mutable std::mutex mutex_;
   std::map<SyndicateId, std::shared_ptr<Peer>> peers_;  // [mutex_]

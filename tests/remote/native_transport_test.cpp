@@ -166,6 +166,32 @@ TEST_CASE("the connection is used both ways: the side that was connected to asks
   CHECK(p.a.ask(echo, Payload(std::string("from a")), 10s).get().get<std::string>() == "echo:from a");
 }
 
+TEST_CASE("both sides connect and send at once: one connection stands, and nothing is lost") {
+  for (int round = 0; round < 10; ++round) {
+    Syndicate b("remote-b", remote_config());
+    Syndicate a("remote-a", remote_config());
+    const ActorAddress a_echo = a.create_actor<Echo>();
+    const ActorAddress b_echo = b.create_actor<Echo>();
+    a.publish("echo", a_echo);
+    b.publish("echo", b_echo);
+    a.connect(b.id(), "127.0.0.1", b.remote_address().port);
+    b.connect(a.id(), "127.0.0.1", a.remote_address().port);
+    const ActorAddress to_b = a.remote_actor(b_echo.actor_id());
+    const ActorAddress to_a = b.remote_actor(a_echo.actor_id());
+    std::string from_b;
+    std::thread other([&] {
+      try {
+        from_b = b.ask(to_a, Payload(std::string("b")), 20s).get().get<std::string>();
+      } catch (const std::exception& e) {
+        from_b = e.what();
+      }
+    });
+    CHECK(a.ask(to_b, Payload(std::string("a")), 20s).get().get<std::string>() == "echo:a");
+    other.join();
+    CHECK(from_b == "echo:b");
+  }
+}
+
 TEST_CASE("one id, one address: remote_actor and lookup give equal addresses") {
   Pair p;
   const ActorId id = p.echo.actor_id();
