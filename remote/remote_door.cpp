@@ -19,8 +19,9 @@ remote::native::Transport& transport(runtime::SyndicateCore& core) {
 
 RemoteEndpoint Syndicate::remote_address() const { return transport(*core_).local_endpoint(); }
 
-void Syndicate::connect(const SyndicateId& peer, const std::string& host, std::uint16_t port) {
-  transport(*core_).connect(peer, host, port);
+void Syndicate::connect(const SyndicateId& peer, const std::string& host, std::uint16_t port,
+                        RemoteProtocol protocol) {
+  transport(*core_).connect(peer, host, port, protocol);
 }
 
 ActorAddress Syndicate::remote_actor(const ActorId& id) { return transport(*core_).remote_actor(id); }

@@ -36,6 +36,15 @@
 
 namespace ensemble {
 
+// How a peer is spoken to (Syndicate::connect).
+//   native  ensemble's protocol: one authenticated connection per pair.
+//   spark   spark's TCP protocol at the seed's commit: one connection per
+//           message (a 4-byte big-endian length, "SPCB", version 1, the CBOR
+//           envelope), no handshake and NO AUTHENTICATION: anyone who can
+//           reach the port can send to the published actors. Payloads must
+//           be Values (or their scalars: text, integers, reals, booleans).
+enum class RemoteProtocol { native, spark };
+
 struct RemoteConfig {
   // Off by default: a syndicate listens on nothing unless asked to.
   bool enabled = false;
@@ -56,6 +65,9 @@ struct RemoteConfig {
   // A connection that has not finished its handshake within this is closed
   // (a slow or silent peer never holds a slot).
   std::chrono::milliseconds handshake_timeout{5000};
+  // Also accept spark's frames on the listener (told apart by their first
+  // four bytes). Off by default: spark's protocol has no authentication.
+  bool spark_compatible = false;
 
   friend bool operator==(const RemoteConfig&, const RemoteConfig&) = default;
 };

@@ -125,7 +125,10 @@ class ENSEMBLE_API Syndicate {
   // Where `peer` listens: the first message for it opens the connection
   // (spark's connect). A peer that connected here needs no connect(): the
   // connection is used both ways. A later call replaces the route.
-  void connect(const SyndicateId& peer, const std::string& host, std::uint16_t port);
+  // RemoteProtocol::spark speaks to a Python spark syndicate; both sides
+  // then need connect(), as in spark (replies go by the route table).
+  void connect(const SyndicateId& peer, const std::string& host, std::uint16_t port,
+               RemoteProtocol protocol = RemoteProtocol::native);
   // The address of an actor of another syndicate, from its id (as printed,
   // or received in a payload as an ActorRef): tell it, ask it. The same id
   // gives an equal address while either is held. An id of this syndicate

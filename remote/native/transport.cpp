@@ -2,11 +2,13 @@
 #include "remote/native/transport.hpp"
 
 #include <boost/asio/connect.hpp>
+#include <boost/asio/read.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/write.hpp>
 
 #include <array>
+#include <cstring>
 #include <cstdio>
 #include <deque>
 #include <random>
@@ -23,6 +25,7 @@
 #include "runtime/ask/run_token.hpp"
 #include "runtime/core/syndicate_core.hpp"
 #include "wire/native/native_codec.hpp"
+#include "wire/spark/spark_codec.hpp"
 
 namespace ensemble::remote::native {
 namespace {
@@ -37,6 +40,8 @@ constexpr std::size_t max_handshaking = 256;
 constexpr auto grace = std::chrono::seconds(1);
 constexpr auto backoff_first = std::chrono::milliseconds(100);
 constexpr auto backoff_cap = std::chrono::seconds(5);
+// The largest spark frame this listener takes (spark's own bound is 64 MiB).
+constexpr std::size_t spark_max_inbound = 1024 * 1024;
 // Sent (X) by the side whose own connection stands when both opened at once.
 constexpr char duplicate_refusal[] = "duplicate connection: the other one between these syndicates stands";
 
@@ -102,6 +107,11 @@ struct Transport::Peer {
   std::vector<std::vector<std::uint8_t>> control;  // frames waiting for the link to open
   boost::asio::steady_timer reconnect;
   std::chrono::milliseconds backoff{0};
+  // spark's protocol: one connection per message, one at a time (so the
+  // peer's order holds).
+  bool spark = false;
+  tcp::endpoint spark_where;
+  bool spark_busy = false;  // [loop]
 };
 
 class Transport::Link : public std::enable_shared_from_this<Link> {
@@ -137,7 +147,7 @@ class Transport::Link : public std::enable_shared_from_this<Link> {
     remote_text_ = ec ? std::string("unknown peer") : where.address().to_string() + ":" + std::to_string(where.port());
     socket_.set_option(tcp::no_delay(true), ec);
     arm_handshake_deadline();
-    begin_handshake();
+    sniff();
   }
 
   void send_frame_bytes(const std::vector<std::uint8_t>& bytes) {
@@ -183,7 +193,7 @@ class Transport::Link : public std::enable_shared_from_this<Link> {
   void close(const std::string& why) noexcept {
     if (state_ == State::closed) return;
     const bool was_inbound_handshake = !opener_ && state_ == State::handshaking;
-    if (state_ == State::handshaking) {
+    if (state_ == State::handshaking && !spark_done_) {
       std::lock_guard lock(t_.mutex_);
       ++t_.counters_.connections_refused;  // closed before its handshake ended
     }
@@ -207,6 +217,50 @@ class Transport::Link : public std::enable_shared_from_this<Link> {
   SyndicateId handshake_peer() const { return handshake_ ? handshake_->peer() : SyndicateId(); }
 
  private:
+  // The first four bytes tell the protocols apart: "ENSN" starts the native
+  // handshake; anything else is spark's length (if spark_compatible).
+  void sniff() {
+    boost::asio::async_read(
+        socket_, boost::asio::buffer(sniff_), [self = shared_from_this()](const boost::system::error_code& ec, std::size_t) {
+          if (self->state_ == State::closed) return;
+          if (ec) return self->close("closed before its first four bytes");
+          if (std::memcmp(self->sniff_.data(), preamble, sizeof preamble) == 0) {
+            self->reader_.feed(std::span<const std::uint8_t>(self->sniff_.data(), self->sniff_.size()));
+            return self->begin_handshake();
+          }
+          if (!self->t_.config_.spark_compatible) {
+            self->t_.log_refusal(self->remote_text_, "not the native protocol (\"ENSN\"), and spark's is off");
+            return self->close("bad preamble");
+          }
+          self->read_spark_frame();
+        });
+  }
+
+  void read_spark_frame() {
+    std::size_t length = 0;
+    try {
+      length = wire::spark_frame_length(std::span<const std::uint8_t, 4>(sniff_.data(), 4));
+      // Below spark's 64 MiB: nobody is authenticated here, so nobody may
+      // make this side hold much.
+      if (length > spark_max_inbound) {
+        throw CodecError("a spark frame of " + std::to_string(length) + " bytes, over this listener's " +
+                         std::to_string(spark_max_inbound));
+      }
+    } catch (const std::exception& e) {
+      t_.log_refusal(remote_text_, e.what());
+      return close("bad spark frame");
+    }
+    spark_body_.resize(length);
+    boost::asio::async_read(socket_, boost::asio::buffer(spark_body_),
+                            [self = shared_from_this()](const boost::system::error_code& ec, std::size_t) {
+                              if (self->state_ == State::closed) return;
+                              if (ec) return self->close("a spark frame cut short");
+                              self->spark_done_ = true;
+                              self->t_.on_spark_envelope(self->spark_body_, self->remote_text_);
+                              self->close("spark frame done");  // spark: one envelope per connection
+                            });
+  }
+
   void arm_handshake_deadline() {
     timer_.expires_after(t_.config_.handshake_timeout);
     timer_.async_wait([self = shared_from_this()](const boost::system::error_code& ec) {
@@ -356,6 +410,9 @@ class Transport::Link : public std::enable_shared_from_this<Link> {
   bool opener_;
   bool goodbye_sent_ = false;
   bool reading_paused_ = false;
+  std::array<std::uint8_t, 4> sniff_{};
+  std::vector<std::uint8_t> spark_body_;
+  bool spark_done_ = false;
   bool was_open_ = false;
   std::string close_when_written_;  // non-empty: refused, closing once the refusal is written
   std::shared_ptr<Peer> peer_;
@@ -457,9 +514,16 @@ std::shared_ptr<Transport::Peer> Transport::peer_to_send(const SyndicateId& id) 
   if (closed_) return nullptr;
   auto it = peers_.find(id);
   if (it != peers_.end()) return it->second;
-  if (routes_.find(id) == routes_.end()) return nullptr;
+  auto route = routes_.find(id);
+  if (route == routes_.end()) return nullptr;
   auto peer = std::make_shared<Peer>(id, loop_.context());
   peers_.emplace(id, peer);
+  if (route->second.protocol == RemoteProtocol::spark) {
+    peer->spark = true;
+    peer->spark_where = route->second.where;
+    peer->state = Peer::State::open;  // nothing to open: a connection per message
+    return peer;
+  }
   boost::asio::post(loop_.context(), [this, peer] { open_link(peer); });
   return peer;
 }
@@ -471,8 +535,8 @@ void Transport::open_link(const std::shared_ptr<Peer>& peer) {
     std::lock_guard lock(mutex_);
     if (closed_) return;
     auto r = routes_.find(peer->id);
-    if (r == routes_.end()) return;
-    where = r->second;
+    if (r == routes_.end() || peer->spark) return;
+    where = r->second.where;
   }
   // A peer that is down stays down (tells fail at once) until this
   // connection's handshake ends: a reconnection is not a promise.
@@ -674,6 +738,7 @@ DeliveryResult Transport::route(runtime::RemoteCell& to, Message& message) noexc
 }
 
 void Transport::flush(const std::shared_ptr<Peer>& peer) {
+  if (peer->spark) return spark_send_next(peer);
   const std::shared_ptr<Link> link = peer->link;
   {
     std::lock_guard lock(peer->mutex);
@@ -895,9 +960,156 @@ void Transport::on_found(Link& link, std::span<const std::uint8_t> body) {
   p.set_value(found ? ActorId(peer, std::move(actor)) : ActorId());
 }
 
+// ---- spark's protocol ----------------------------------------------------------------
+
+namespace {
+// A payload as spark carries it: a Value, or one of its scalars; an address
+// becomes spark's actor address (ActorRef). Nothing else can cross.
+std::optional<Value> to_spark_value(const Payload& p) {
+  if (!p.has_value()) return Value();
+  if (auto* v = p.get_if<Value>()) return *v;
+  if (auto* s = p.get_if<std::string>()) return Value(*s);
+  if (auto* i = p.get_if<std::int64_t>()) return Value(*i);
+  if (auto* i = p.get_if<int>()) return Value(static_cast<std::int64_t>(*i));
+  if (auto* d = p.get_if<double>()) return Value(*d);
+  if (auto* b = p.get_if<bool>()) return Value(*b);
+  if (auto* r = p.get_if<ActorRef>()) return Value(*r);
+  if (auto* a = p.get_if<ActorAddress>()) return Value(ActorRef{a->actor_id()});
+  return std::nullopt;
+}
+
+// What spark sent, as a C++ handler matches it: scalars as their C++ types,
+// the rest as a Value.
+Payload from_spark_value(Value v) {
+  switch (v.kind()) {
+    case ValueKind::text:
+      return Payload(std::move(v.get<std::string>()));
+    case ValueKind::integer:
+      return Payload(v.get<std::int64_t>());
+    case ValueKind::real:
+      return Payload(v.get<double>());
+    case ValueKind::boolean:
+      return Payload(v.get<bool>());
+    default:
+      return Payload(std::move(v));
+  }
+}
+}  // namespace
+
+void Transport::on_spark_envelope(std::span<const std::uint8_t> body, const std::string& from) {
+  {
+    std::lock_guard lock(mutex_);
+    ++counters_.spark_received;
+  }
+  wire::WireEnvelope e;
+  try {
+    e = wire::decode_spark_body(body);
+  } catch (const std::exception& ex) {
+    // spark drops what it cannot decode silently; we say so once.
+    return log_refusal(from, std::string("spark envelope: ") + ex.what());
+  }
+  if (e.target.syndicate_id() != core_.id()) {
+    return log_refusal(from, "spark envelope for another syndicate (" + e.target.syndicate_id().to_string() + ")");
+  }
+  ActorAddress sender;
+  if (e.sender) {
+    sender = e.sender->syndicate_id() == core_.id() ? exports_.find(core_.actor_number_of(e.sender->actor_id()))
+                                                    : cells_.address_of(*e.sender);
+  }
+  Message m = runtime::Delivery::make_message(from_spark_value(std::move(e.payload)), std::move(sender));
+  if (e.deadline) m.set_deadline(to_steady(*e.deadline));
+  if (!e.headers.empty()) m.set_headers(std::move(e.headers));
+  if (e.trace_id) m.set_trace_id(std::move(*e.trace_id));
+  const std::uint64_t number = core_.actor_number_of(e.target.actor_id());
+  ActorAddress target = number == 0 ? ActorAddress() : exports_.find(number);
+  if (!target) {
+    core_.delivery().dead_letter(std::move(m), ActorAddress(), reasons::not_found);
+    return;
+  }
+  if (is_ask_sender(target.cell())) exports_.remove(number);  // a reply: the slot takes one
+  core_.delivery().tell(target, std::move(m));  // a failure is a dead letter there
+}
+
+void Transport::spark_send_next(const std::shared_ptr<Peer>& peer) {
+  for (;;) {
+    if (peer->spark_busy) return;
+    auto q = std::make_shared<Peer::Queued>();
+    tcp::endpoint where;
+    {
+      std::lock_guard lock(peer->mutex);
+      peer->flush_posted = false;
+      if (peer->queue.empty()) return;
+      *q = std::move(peer->queue.front());
+      peer->queue.pop_front();
+      where = peer->spark_where;
+    }
+    Message& m = q->message;
+    std::string failure;
+    auto frame = std::make_shared<std::vector<std::uint8_t>>();
+    try {
+      std::optional<Value> v = to_spark_value(m.content());
+      if (!v) throw CodecError("payload type " + m.content().type_name() + " cannot cross to a spark peer (a Value or its scalars can)");
+      if (auto* a = m.content().get_if<ActorAddress>(); a != nullptr && a->cell() != nullptr &&
+                                                      a->cell()->kind() != detail::CellKind::remote) {
+        exports_.add(*a);  // the peer may tell the address it was given
+      }
+      wire::WireEnvelope e;
+      e.target = *static_cast<const runtime::RemoteCell*>(q->to.cell())->remote_id();
+      e.payload = std::move(*v);
+      e.message_id = std::to_string(m.id());
+      e.headers = m.headers();
+      if (detail::Cell* s = m.sender().cell()) {
+        if (s->kind() == detail::CellKind::remote) {
+          if (const ActorId* far = static_cast<const runtime::RemoteCell*>(s)->remote_id()) e.sender = *far;
+        } else {
+          exports_.add(m.sender());
+          e.sender = m.sender().actor_id();
+        }
+      }
+      if (auto d = m.deadline()) e.deadline = to_system(*d);
+      if (m.correlation_id() != m.id()) e.correlation_id = std::to_string(m.correlation_id());
+      if (!m.trace_id().empty()) e.trace_id = std::string(m.trace_id());
+      *frame = wire::encode_spark_frame(e);
+    } catch (const std::exception& ex) {
+      failure = ex.what();
+    } catch (...) {
+      failure = "the payload could not be encoded";
+    }
+    if (!failure.empty()) {
+      reject_ask(m.sender().cell(), reasons::not_found);
+      core_.delivery().dead_letter(std::move(m), q->to, "remote send failed: " + failure);
+      continue;
+    }
+    peer->spark_busy = true;
+    auto socket = std::make_shared<tcp::socket>(loop_.context());
+    // One connection per envelope, written and closed (spark reads one frame
+    // and closes); the next waits for this one, so the peer's order holds.
+    auto done = [this, peer, q, socket](const boost::system::error_code& ec) {
+      boost::system::error_code ignored;
+      socket->close(ignored);
+      peer->spark_busy = false;
+      if (ec) {
+        reject_ask(q->message.sender().cell(), reasons::remote_peer_down);
+        core_.delivery().dead_letter(std::move(q->message), q->to, "remote send failed: " + ec.message());
+      } else {
+        std::lock_guard lock(mutex_);
+        ++counters_.messages_sent;
+      }
+      spark_send_next(peer);
+    };
+    socket->async_connect(where, [socket, frame, done](const boost::system::error_code& ec) {
+      if (ec) return done(ec);
+      boost::asio::async_write(*socket, boost::asio::buffer(*frame),
+                               [frame, done](const boost::system::error_code& e, std::size_t) { done(e); });
+    });
+    return;
+  }
+}
+
 // ---- the API's calls --------------------------------------------------------------------
 
-void Transport::connect(const SyndicateId& peer, const std::string& host, std::uint16_t port) {
+void Transport::connect(const SyndicateId& peer, const std::string& host, std::uint16_t port,
+                        RemoteProtocol protocol) {
   if (peer.empty()) throw InvalidArgument("connect: an empty syndicate id");
   if (peer == core_.id()) throw InvalidArgument("connect: " + peer.to_string() + " is this syndicate");
   boost::system::error_code ec;
@@ -907,9 +1119,19 @@ void Transport::connect(const SyndicateId& peer, const std::string& host, std::u
   {
     std::lock_guard lock(mutex_);
     if (closed_) throw SyndicateError("connect: syndicate '" + core_.name() + "' is shut down");
-    routes_.insert_or_assign(peer, tcp::endpoint(address, port));
     auto it = peers_.find(peer);
-    if (it != peers_.end()) revive = it->second;
+    if (it != peers_.end() && it->second->spark != (protocol == RemoteProtocol::spark)) {
+      throw InvalidArgument("connect: " + peer.to_string() + " is already spoken to with the other protocol");
+    }
+    routes_.insert_or_assign(peer, Route{tcp::endpoint(address, port), protocol});
+    if (it != peers_.end()) {
+      if (it->second->spark) {
+        std::lock_guard peer_lock(it->second->mutex);
+        it->second->spark_where = tcp::endpoint(address, port);  // read on the loop under this lock
+      } else {
+        revive = it->second;
+      }
+    }
   }
   if (revive) {
     // A peer known down: try the new route now rather than at the next backoff.
@@ -949,6 +1171,7 @@ ActorAddress Transport::lookup(const SyndicateId& peer_id, const std::string& na
   }
   std::shared_ptr<Peer> peer = peer_to_send(peer_id);
   if (!peer) throw MessageDeliveryError(peer_id.to_string(), reasons::remote_route_not_found);
+  if (peer->spark) throw InvalidArgument("lookup: spark's protocol has no published names (" + peer_id.to_string() + ")");
   {
     std::lock_guard lock(mutex_);
     std::lock_guard peer_lock(peer->mutex);

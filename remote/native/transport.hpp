@@ -60,7 +60,7 @@ class Transport final : public runtime::Service, public runtime::RemoteRouter {
   DeliveryResult route(runtime::RemoteCell& to, Message& message) noexcept override;
 
   RemoteEndpoint local_endpoint() const { return endpoint_; }
-  void connect(const SyndicateId& peer, const std::string& host, std::uint16_t port);
+  void connect(const SyndicateId& peer, const std::string& host, std::uint16_t port, RemoteProtocol protocol);
   ActorAddress remote_actor(const ActorId& id);
   void publish(const std::string& name, const ActorAddress& actor);
   ActorAddress lookup(const SyndicateId& peer, const std::string& name, std::chrono::nanoseconds timeout);
@@ -73,6 +73,7 @@ class Transport final : public runtime::Service, public runtime::RemoteRouter {
     std::uint64_t messages_received = 0;
     std::uint64_t refusals_received = 0;  // N frames
     std::uint64_t peers_down = 0;
+    std::uint64_t spark_received = 0;  // spark envelopes delivered or refused here
   };
   Counters counters() const;
 
@@ -101,6 +102,9 @@ class Transport final : public runtime::Service, public runtime::RemoteRouter {
   void on_nack(Link& link, std::span<const std::uint8_t> body);
   void on_lookup(Link& link, std::span<const std::uint8_t> body);
   void on_found(Link& link, std::span<const std::uint8_t> body);
+  // spark's protocol (spark_link.cpp): one envelope per connection.
+  void on_spark_envelope(std::span<const std::uint8_t> body, const std::string& from);
+  void spark_send_next(const std::shared_ptr<Peer>& peer);
   void sweep_tick();
   void log_refusal(const std::string& peer_address, const std::string& why);
   // [loop] a reply slot (or run token) sent out to `peer` is failed with `reason`.
@@ -119,7 +123,11 @@ class Transport final : public runtime::Service, public runtime::RemoteRouter {
 
   mutable std::mutex mutex_;
   std::map<SyndicateId, std::shared_ptr<Peer>> peers_;  // [mutex_]
-  std::map<SyndicateId, tcp::endpoint> routes_;          // [mutex_]
+  struct Route {
+    tcp::endpoint where;
+    RemoteProtocol protocol = RemoteProtocol::native;
+  };
+  std::map<SyndicateId, Route> routes_;                  // [mutex_]
   struct PendingLookup {
     SyndicateId peer;
     std::promise<ActorId> found;  // an empty id: no such name
