@@ -7,6 +7,7 @@
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -112,6 +113,67 @@ struct RawClient {
       if (n < 0) return errno == ECONNRESET ? std::optional<std::string>(got) : std::nullopt;
       got.append(buf, static_cast<std::size_t>(n));
     }
+  }
+};
+
+// A loopback TCP proxy for one connection that can stop forwarding without
+// closing anything: a peer that goes silent (a black hole).
+struct BlackHoleProxy {
+  int listener = -1;
+  std::uint16_t port = 0;
+  std::atomic<bool> forwarding{true};
+  std::atomic<bool> stop{false};
+  std::thread thread;
+  explicit BlackHoleProxy(std::uint16_t target) {
+    listener = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    REQUIRE(listener >= 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    REQUIRE(::bind(listener, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0);
+    REQUIRE(::listen(listener, 4) == 0);
+    socklen_t len = sizeof a;
+    REQUIRE(::getsockname(listener, reinterpret_cast<sockaddr*>(&a), &len) == 0);
+    port = ntohs(a.sin_port);
+    thread = std::thread([this, target] { run(target); });
+  }
+  void run(std::uint16_t target) {
+    pollfd l{listener, POLLIN, 0};
+    while (!stop && ::poll(&l, 1, 50) == 0) {
+    }
+    if (stop) return;
+    const int client = ::accept4(listener, nullptr, nullptr, SOCK_CLOEXEC);
+    const int server = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_in to{};
+    to.sin_family = AF_INET;
+    to.sin_port = htons(target);
+    to.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (client < 0 || server < 0 || ::connect(server, reinterpret_cast<sockaddr*>(&to), sizeof to) != 0) return;
+    char buf[65536];
+    while (!stop) {
+      if (!forwarding) {
+        std::this_thread::sleep_for(10ms);  // holds both connections open, forwards nothing
+        continue;
+      }
+      pollfd fds[2] = {{client, POLLIN, 0}, {server, POLLIN, 0}};
+      if (::poll(fds, 2, 50) <= 0) continue;
+      for (int i = 0; i < 2; ++i) {
+        if ((fds[i].revents & (POLLIN | POLLHUP)) == 0) continue;
+        const ssize_t n = ::read(fds[i].fd, buf, sizeof buf);
+        if (n <= 0) {
+          stop = true;
+          break;
+        }
+        if (::send(fds[1 - i].fd, buf, static_cast<std::size_t>(n), MSG_NOSIGNAL) != n) stop = true;
+      }
+    }
+    ::close(client);
+    ::close(server);
+  }
+  ~BlackHoleProxy() {
+    stop = true;
+    thread.join();
+    ::close(listener);
   }
 };
 
@@ -318,6 +380,28 @@ TEST_CASE("a peer that goes down: a waiting ask fails at once, later tells are d
   const ensemble::DeliveryResult r = a.tell(far, Payload(2));
   CHECK_FALSE(r.success);
   CHECK(r.reason == "remote peer down");
+}
+
+TEST_CASE("a black-holed peer (a proxy that stops forwarding) is declared down by the heartbeats") {
+  Syndicate b("remote-b", remote_config("s3cret", 300ms));
+  struct Silent : ensemble::Actor {
+    void process(Message&) {}
+  };
+  b.publish("silent", b.create_actor<Silent>());
+  BlackHoleProxy proxy(b.remote_address().port);
+  Syndicate a("remote-a", remote_config("s3cret", 300ms));
+  a.connect(b.id(), "127.0.0.1", proxy.port);
+  const ActorAddress silent = a.lookup(b.id(), "silent", 10s);
+  auto pending = a.ask(silent, Payload(1), 60s);
+  const auto went_silent = std::chrono::steady_clock::now();
+  proxy.forwarding = false;
+  CHECK_THROWS_WITH(pending.get(), doctest::Contains("remote peer down"));
+  // Heard nothing for down_after (300 ms): declared down well before the ask's 60 s.
+  CHECK(std::chrono::steady_clock::now() - went_silent < 20s);
+  const ensemble::DeliveryResult r = a.tell(silent, Payload(2));
+  CHECK_FALSE(r.success);
+  CHECK(r.reason == "remote peer down");
+  CHECK(counters(a).peers_down >= 1);
 }
 
 TEST_CASE("the send queue is bounded: beyond it, 'remote send queue full'") {
