@@ -429,6 +429,12 @@ class Transport::Link : public std::enable_shared_from_this<Link> {
   // name the sender (the far side could not decode the envelope) still fails
   // the ask at once. Pruned by the sweep.
   std::unordered_map<std::uint64_t, std::uint64_t> asks_by_counter;
+  // The last sender and target resolved (Transport::on_message); dropped
+  // with the link.
+  ActorId cached_sender_id;
+  ActorAddress cached_sender;
+  ActorId cached_target_id;
+  ActorAddress cached_target;
   Clock::time_point last_heard_ = Clock::now();
   Clock::time_point last_sent_ = Clock::now();
 };
@@ -462,7 +468,11 @@ Transport::~Transport() = default;
 
 Transport::Counters Transport::counters() const {
   std::lock_guard lock(mutex_);
-  return counters_;
+  Counters c = counters_;
+  // relaxed: figures, read together with nothing they order.
+  c.messages_sent = messages_sent_.load(std::memory_order_relaxed);
+  c.messages_received = messages_received_.load(std::memory_order_relaxed);
+  return c;
 }
 
 void Transport::log_refusal(const std::string& peer_address, const std::string& why) {
@@ -749,8 +759,15 @@ void Transport::flush(const std::shared_ptr<Peer>& peer) {
   std::uint64_t sent = 0;
   std::vector<Peer::Queued> batch;
   constexpr std::size_t chunk = 256;  // messages taken per lock of the queue
+  wire::NativeEnvelope e;
+  const runtime::RemoteCell* last_target = nullptr;
+  const detail::Cell* last_sender = nullptr;
   for (;;) {
     batch.clear();
+    // The cells compared below are kept alive only by the batch: a new chunk
+    // compares nothing with the last one's (an address may be reused).
+    last_target = nullptr;
+    last_sender = nullptr;
     {
       std::lock_guard lock(peer->mutex);
       // Under the high-water mark only: the rest stays queued (counted
@@ -769,22 +786,33 @@ void Transport::flush(const std::shared_ptr<Peer>& peer) {
     for (auto& q : batch) {
       Message& m = q.message;
       const auto* to = static_cast<const runtime::RemoteCell*>(q.to.cell());
-      wire::NativeEnvelope e;
-      e.target = *to->remote_id();
-      if (detail::Cell* s = m.sender().cell()) {
-        if (s->kind() == detail::CellKind::remote) {
-          if (const ActorId* far = static_cast<const runtime::RemoteCell*>(s)->remote_id()) e.sender = *far;
-        } else {
-          exports_.add(m.sender());
-          if (is_ask_sender(s)) peer->asks.insert(s->id());
-          e.sender = m.sender().actor_id();
-        }
+      // One envelope reused through the batch: a run of messages to the same
+      // actor from the same sender (the common case of a stream) copies the
+      // two ids and exports the sender once, not per message.
+      if (to != last_target) {
+        e.target = *to->remote_id();
+        last_target = to;
       }
+      detail::Cell* s = m.sender().cell();
+      if (s != last_sender || s == nullptr) {
+        e.sender.reset();
+        if (s != nullptr) {
+          if (s->kind() == detail::CellKind::remote) {
+            if (const ActorId* far = static_cast<const runtime::RemoteCell*>(s)->remote_id()) e.sender = *far;
+          } else {
+            exports_.add(m.sender());
+            e.sender = m.sender().actor_id();
+          }
+        }
+        last_sender = s;
+      }
+      if (is_ask_sender(s)) peer->asks.insert(s->id());
       e.message_id = m.id();
       e.correlation_id = m.correlation_id() == m.id() ? 0 : m.correlation_id();
+      e.deadline.reset();
       if (auto d = m.deadline()) e.deadline = to_system(*d);
       e.headers = m.headers();
-      e.trace_id = std::string(m.trace_id());
+      e.trace_id.assign(m.trace_id());
       e.payload = std::move(m.content());
       const std::size_t start = begin_frame(out, kind::message);
       const std::uint64_t counter = link->next_sent_counter();
@@ -795,7 +823,7 @@ void Transport::flush(const std::shared_ptr<Peer>& peer) {
         wire::encode_native(e, out);
         end_frame(out, start, default_max_frame);
         ++sent;
-        if (detail::Cell* s = m.sender().cell(); is_ask_sender(s)) link->asks_by_counter[counter] = s->id();
+        if (is_ask_sender(s)) link->asks_by_counter[counter] = s->id();
         continue;
       } catch (const std::exception& ex) {
         failure = ex.what();
@@ -809,10 +837,8 @@ void Transport::flush(const std::shared_ptr<Peer>& peer) {
       core_.delivery().dead_letter(std::move(m), q.to, "remote send failed: " + failure);
     }
   }
-  {
-    std::lock_guard lock(mutex_);
-    counters_.messages_sent += sent;
-  }
+  // relaxed: a figure for counters(), ordered by nothing.
+  messages_sent_.fetch_add(sent, std::memory_order_relaxed);
   link->kick_write();
 }
 
@@ -839,10 +865,8 @@ void Transport::on_message(Link& link, std::span<const std::uint8_t> body) {
                      std::to_string(link.received_counter));
   }
   link.received_counter = counter;
-  {
-    std::lock_guard lock(mutex_);
-    ++counters_.messages_received;
-  }
+  // relaxed: a figure for counters(), ordered by nothing.
+  messages_received_.fetch_add(1, std::memory_order_relaxed);
   wire::NativeEnvelope e;
   try {
     e = wire::decode_native(body.subspan(body.size() - r.remaining()));
@@ -860,13 +884,22 @@ void Transport::on_message(Link& link, std::span<const std::uint8_t> body) {
     link.kick_write();
     return;
   }
-  const std::string sender_uuid = e.sender ? e.sender->actor_id() : std::string();
+  auto sender_uuid = [&] { return e.sender ? e.sender->actor_id() : std::string(); };
+  // A stream from one sender to one actor resolves both ids once: the link
+  // keeps the last of each (a reply slot's target is never kept: it takes
+  // one message).
   ActorAddress sender;
   if (e.sender) {
-    if (e.sender->syndicate_id() == core_.id()) {
-      sender = exports_.find(core_.actor_number_of(e.sender->actor_id()));
+    if (link.cached_sender && *e.sender == link.cached_sender_id) {
+      sender = link.cached_sender;
     } else {
-      sender = cells_.address_of(*e.sender);
+      if (e.sender->syndicate_id() == core_.id()) {
+        sender = exports_.find(core_.actor_number_of(e.sender->actor_id()));
+      } else {
+        sender = cells_.address_of(*e.sender);
+      }
+      link.cached_sender_id = *e.sender;
+      link.cached_sender = sender;
     }
   }
   Message m(std::move(e.payload), std::move(sender), e.message_id);
@@ -877,15 +910,21 @@ void Transport::on_message(Link& link, std::span<const std::uint8_t> body) {
 
   ActorAddress target;
   std::uint64_t number = 0;
-  if (e.target.syndicate_id() == core_.id()) {
+  if (link.cached_target && e.target == link.cached_target_id) {
+    target = link.cached_target;
+  } else if (e.target.syndicate_id() == core_.id()) {
     number = core_.actor_number_of(e.target.actor_id());
     if (number != 0) target = exports_.find(number);
+    if (target && !is_ask_sender(target.cell())) {
+      link.cached_target_id = e.target;
+      link.cached_target = target;
+    }
   }
   if (!target) {
     // Not ours, or never sent out: nothing here can take it.
     const std::string_view reason = reasons::not_found;
     core_.delivery().dead_letter(std::move(m), ActorAddress(), std::string(reason));
-    write_nack(link.out(), counter, e.message_id, sender_uuid, reason);
+    write_nack(link.out(), counter, e.message_id, sender_uuid(), reason);
     link.kick_write();
     return;
   }
@@ -896,7 +935,7 @@ void Transport::on_message(Link& link, std::span<const std::uint8_t> body) {
   }
   const DeliveryResult result = core_.delivery().tell(target, std::move(m));
   if (!result.success) {
-    write_nack(link.out(), counter, e.message_id, sender_uuid, result.reason);
+    write_nack(link.out(), counter, e.message_id, sender_uuid(), result.reason);
     link.kick_write();
   }
 }
@@ -1092,8 +1131,7 @@ void Transport::spark_send_next(const std::shared_ptr<Peer>& peer) {
         reject_ask(q->message.sender().cell(), reasons::remote_peer_down);
         core_.delivery().dead_letter(std::move(q->message), q->to, "remote send failed: " + ec.message());
       } else {
-        std::lock_guard lock(mutex_);
-        ++counters_.messages_sent;
+        messages_sent_.fetch_add(1, std::memory_order_relaxed);  // relaxed: a figure
       }
       spark_send_next(peer);
     };

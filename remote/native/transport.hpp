@@ -20,6 +20,7 @@
 
 #include <boost/asio/ip/tcp.hpp>
 
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <future>
@@ -135,7 +136,9 @@ class Transport final : public runtime::Service, public runtime::RemoteRouter {
   std::map<std::uint64_t, PendingLookup> lookups_;  // [mutex_]
   std::uint64_t next_lookup_ = 1;                   // [mutex_]
   bool closed_ = false;                             // [mutex_]
-  Counters counters_;                               // [mutex_]
+  Counters counters_;                               // [mutex_] but the two below
+  std::atomic<std::uint64_t> messages_sent_{0};
+  std::atomic<std::uint64_t> messages_received_{0};
   std::size_t handshaking_ = 0;                     // [loop] inbound connections before their handshake ended
 };
 
