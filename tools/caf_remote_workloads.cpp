@@ -11,13 +11,13 @@
 #include <caf/all.hpp>
 #include <caf/io/all.hpp>
 
+#include "tools/caf_ping_pong.hpp"
 #include "tools/caf_support.hpp"
 #include "tools/remote_workloads.hpp"
 
 namespace ensemble_bench {
 namespace {
 
-using run_atom = caf::atom_constant<caf::atom("run")>;
 
 struct io_config : caf::actor_system_config {
   explicit io_config(std::size_t workers) {
@@ -25,43 +25,6 @@ struct io_config : caf::actor_system_config {
     load<caf::io::middleman>();
   }
 };
-
-caf::behavior pong(caf::event_based_actor*) {
-  return {
-      [](caf::ping_atom, std::int64_t v) { return std::make_tuple(caf::pong_atom::value, v); },
-  };
-}
-
-struct ping_state {
-  ping_state() = default;
-  caf::actor pong;
-  std::int64_t left = 0;
-  caf::typed_response_promise<std::int64_t> done;
-};
-
-caf::behavior ping(caf::stateful_actor<ping_state>* self, std::int64_t rounds) {
-  self->state.left = rounds;
-  return {
-      [=](run_atom, caf::actor buddy) -> caf::result<std::int64_t> {
-        auto& st = self->state;
-        st.pong = std::move(buddy);
-        st.done = self->make_response_promise<std::int64_t>();
-        self->send(st.pong, caf::ping_atom::value, std::int64_t{0});
-        return st.done;
-      },
-      [=](caf::pong_atom, std::int64_t v) {
-        auto& st = self->state;
-        ++v;
-        if (--st.left == 0) {
-          st.done.deliver(v);
-          st.pong = nullptr;
-          self->quit();
-          return;
-        }
-        self->send(st.pong, caf::ping_atom::value, v);
-      },
-  };
-}
 
 struct count_state {
   count_state() = default;
