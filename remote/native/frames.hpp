@@ -12,6 +12,8 @@
 #include <span>
 #include <vector>
 
+#include <ensemble/codec.hpp>
+
 #include "remote/native/protocol.hpp"
 
 namespace ensemble::remote::native {
@@ -53,5 +55,17 @@ std::size_t begin_frame(std::vector<std::uint8_t>& out, std::uint8_t kind);
 // Patches the length; throws CodecError if the body made it longer than
 // max_frame (nothing that large must be sent: the peer would refuse it).
 void end_frame(std::vector<std::uint8_t>& out, std::size_t start, std::size_t max_frame);
+// A whole frame of `kind` at the end of `out`: `body(ByteWriter&)` writes its
+// body (nothing, for an empty one).
+template <class Body>
+void write_frame(std::vector<std::uint8_t>& out, std::uint8_t kind, Body&& body) {
+  const std::size_t start = begin_frame(out, kind);
+  ByteWriter w(out);
+  body(w);
+  end_frame(out, start, default_max_frame);
+}
+inline void write_empty_frame(std::vector<std::uint8_t>& out, std::uint8_t kind) {
+  write_frame(out, kind, [](ByteWriter&) {});
+}
 
 }  // namespace ensemble::remote::native

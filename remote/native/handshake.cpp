@@ -36,13 +36,6 @@ void expect_end(const ByteReader& r) {
   if (r.remaining() != 0) throw CodecError("trailing bytes");
 }
 
-void write_frame(std::vector<std::uint8_t>& out, std::uint8_t kind, auto&& body) {
-  const std::size_t start = begin_frame(out, kind);
-  ByteWriter w(out);
-  body(w);
-  end_frame(out, start, default_max_frame);
-}
-
 }  // namespace
 
 Handshake::Handshake(Role role, HandshakeConfig config)
@@ -220,7 +213,7 @@ Handshake::Step Handshake::on_proof(const Frame& f, std::vector<std::uint8_t>& o
   if (CRYPTO_memcmp(expected.data(), theirs.data(), theirs.size()) != 0) {
     return refuse(out, "authentication failed: the opener's proof does not match this side's secret");
   }
-  write_frame(out, kind::welcome, [](ByteWriter&) {});
+  write_empty_frame(out, kind::welcome);
   state_ = State::done;
   wipe();
   return Step::done;

@@ -21,7 +21,6 @@
 #include "remote/native/frames.hpp"
 #include "remote/native/handshake.hpp"
 #include "runtime/actor/actor_cell.hpp"
-#include "runtime/ask/reply_slot.hpp"
 #include "runtime/ask/run_token.hpp"
 #include "runtime/core/syndicate_core.hpp"
 #include "wire/native/native_codec.hpp"
@@ -71,16 +70,6 @@ Clock::time_point to_steady(std::chrono::system_clock::time_point t) {
 
 bool is_ask_sender(const detail::Cell* c) {
   return c != nullptr && (c->kind() == detail::CellKind::reply || c->kind() == detail::CellKind::run);
-}
-
-// An ask whose request will never arrive fails at once with `reason`.
-void reject_ask(detail::Cell* c, const char* reason) noexcept {
-  if (c == nullptr) return;
-  if (c->kind() == detail::CellKind::reply) {
-    static_cast<runtime::ReplySlot*>(c)->reject(reason);
-  } else if (c->kind() == detail::CellKind::run) {
-    static_cast<runtime::RunToken*>(c)->slot().reject(reason);
-  }
 }
 
 }  // namespace
@@ -183,8 +172,7 @@ class Transport::Link : public std::enable_shared_from_this<Link> {
   // Sends G after what is queued, then closes.
   void say_goodbye() {
     if (state_ != State::open || goodbye_sent_) return;
-    const std::size_t start = begin_frame(out_, kind::goodbye);
-    end_frame(out_, start, default_max_frame);
+    write_empty_frame(out_, kind::goodbye);
     goodbye_sent_ = true;
     kick_write();
   }
@@ -328,9 +316,7 @@ class Transport::Link : public std::enable_shared_from_this<Link> {
           // The peer and we opened at once, and ours stands: refuse this one
           // instead of welcoming it (the opener hears why and waits for ours).
           out_.resize(before);
-          const std::size_t start = begin_frame(out_, kind::refused);
-          ByteWriter(out_).text(duplicate_refusal);
-          end_frame(out_, start, default_max_frame);
+          write_frame(out_, kind::refused, [](ByteWriter& w) { w.text(duplicate_refusal); });
           kick_write();
           close_after_flush(duplicate_refusal);
           return;
@@ -393,8 +379,7 @@ class Transport::Link : public std::enable_shared_from_this<Link> {
         return self->close("nothing heard for " + std::to_string(self->t_.config_.down_after.count()) + " ms");
       }
       if (now - self->last_sent_ >= period && self->idle_for_write()) {
-        const std::size_t start = begin_frame(self->out_, kind::beat);
-        end_frame(self->out_, start, default_max_frame);
+        write_empty_frame(self->out_, kind::beat);
         self->kick_write();
       }
       self->start_heartbeats();
@@ -658,7 +643,7 @@ void Transport::peer_down_unsafe(const std::shared_ptr<Peer>& peer, const char* 
     peer->flush_posted = false;
   }
   for (auto& q : lost) {
-    reject_ask(q.message.sender().cell(), reason);
+    runtime::reject_waiting_ask(q.message.sender().cell(), reason);
     core_.delivery().dead_letter(std::move(q.message), q.to, reason);
   }
   for (std::uint64_t number : peer->asks) fail_ask(number, reason);
@@ -701,10 +686,34 @@ void Transport::schedule_reconnect(const std::shared_ptr<Peer>& peer) {
   });
 }
 
+std::optional<ActorId> Transport::outgoing_id(const ActorAddress& a) {
+  detail::Cell* c = a.cell();
+  if (c == nullptr) return std::nullopt;
+  if (c->kind() == detail::CellKind::remote) {
+    const ActorId* far = static_cast<const runtime::RemoteCell*>(c)->remote_id();
+    return far != nullptr ? std::optional<ActorId>(*far) : std::nullopt;
+  }
+  exports_.add(a);  // the peer may answer it, or tell it later
+  return a.actor_id();
+}
+
+ActorAddress Transport::incoming_address(const ActorId& id) {
+  if (id.syndicate_id() == core_.id()) return exports_.find(core_.actor_number_of(id.actor_id()));
+  return cells_.address_of(id);
+}
+
+std::vector<std::shared_ptr<Transport::Peer>> Transport::peers_snapshot() const {
+  std::lock_guard lock(mutex_);
+  std::vector<std::shared_ptr<Peer>> peers;
+  peers.reserve(peers_.size());
+  for (const auto& [id, p] : peers_) peers.push_back(p);
+  return peers;
+}
+
 void Transport::fail_ask(std::uint64_t number, const char* reason) noexcept {
   ActorAddress a = exports_.find(number);
   if (!a) return;
-  reject_ask(a.cell(), reason);
+  runtime::reject_waiting_ask(a.cell(), reason);
   exports_.remove(number);
 }
 
@@ -795,15 +804,7 @@ void Transport::flush(const std::shared_ptr<Peer>& peer) {
       }
       detail::Cell* s = m.sender().cell();
       if (s != last_sender || s == nullptr) {
-        e.sender.reset();
-        if (s != nullptr) {
-          if (s->kind() == detail::CellKind::remote) {
-            if (const ActorId* far = static_cast<const runtime::RemoteCell*>(s)->remote_id()) e.sender = *far;
-          } else {
-            exports_.add(m.sender());
-            e.sender = m.sender().actor_id();
-          }
-        }
+        e.sender = outgoing_id(m.sender());
         last_sender = s;
       }
       if (is_ask_sender(s)) peer->asks.insert(s->id());
@@ -833,7 +834,7 @@ void Transport::flush(const std::shared_ptr<Peer>& peer) {
       out.resize(start);
       link->unsend_counter();
       m.content() = std::move(e.payload);
-      reject_ask(m.sender().cell(), reasons::not_found);
+      runtime::reject_waiting_ask(m.sender().cell(), reasons::not_found);
       core_.delivery().dead_letter(std::move(m), q.to, "remote send failed: " + failure);
     }
   }
@@ -847,13 +848,12 @@ void Transport::flush(const std::shared_ptr<Peer>& peer) {
 namespace {
 void write_nack(std::vector<std::uint8_t>& out, std::uint64_t counter, std::uint64_t message_id,
                 const std::string& sender_uuid, std::string_view reason) {
-  const std::size_t start = begin_frame(out, kind::nack);
-  ByteWriter w(out);
-  w.varint(counter);
-  w.varint(message_id);
-  w.text(sender_uuid);
-  w.text(reason.substr(0, 200));
-  end_frame(out, start, default_max_frame);
+  write_frame(out, kind::nack, [&](ByteWriter& w) {
+    w.varint(counter);
+    w.varint(message_id);
+    w.text(sender_uuid);
+    w.text(reason.substr(0, 200));
+  });
 }
 }  // namespace
 
@@ -893,11 +893,7 @@ void Transport::on_message(Link& link, std::span<const std::uint8_t> body) {
     if (link.cached_sender && *e.sender == link.cached_sender_id) {
       sender = link.cached_sender;
     } else {
-      if (e.sender->syndicate_id() == core_.id()) {
-        sender = exports_.find(core_.actor_number_of(e.sender->actor_id()));
-      } else {
-        sender = cells_.address_of(*e.sender);
-      }
+      sender = incoming_address(*e.sender);
       link.cached_sender_id = *e.sender;
       link.cached_sender = sender;
     }
@@ -968,12 +964,11 @@ void Transport::on_lookup(Link& link, std::span<const std::uint8_t> body) {
   const std::string name(r.text());
   if (r.remaining() != 0) throw CodecError("trailing bytes in a lookup");
   ActorAddress a = exports_.published(name);
-  const std::size_t start = begin_frame(link.out(), kind::found);
-  ByteWriter w(link.out());
-  w.varint(request);
-  w.u8(a ? 1 : 0);
-  if (a) w.text(a.actor_id().actor_id());
-  end_frame(link.out(), start, default_max_frame);
+  write_frame(link.out(), kind::found, [&](ByteWriter& w) {
+    w.varint(request);
+    w.u8(a ? 1 : 0);
+    if (a) w.text(a.actor_id().actor_id());
+  });
   link.kick_write();
 }
 
@@ -1051,10 +1046,7 @@ void Transport::on_spark_envelope(std::span<const std::uint8_t> body, const std:
     return log_refusal(from, "spark envelope for another syndicate (" + e.target.syndicate_id().to_string() + ")");
   }
   ActorAddress sender;
-  if (e.sender) {
-    sender = e.sender->syndicate_id() == core_.id() ? exports_.find(core_.actor_number_of(e.sender->actor_id()))
-                                                    : cells_.address_of(*e.sender);
-  }
+  if (e.sender) sender = incoming_address(*e.sender);
   Message m = runtime::Delivery::make_message(from_spark_value(std::move(e.payload)), std::move(sender));
   if (e.deadline) m.set_deadline(to_steady(*e.deadline));
   if (!e.headers.empty()) m.set_headers(std::move(e.headers));
@@ -1097,14 +1089,7 @@ void Transport::spark_send_next(const std::shared_ptr<Peer>& peer) {
       e.payload = std::move(*v);
       e.message_id = std::to_string(m.id());
       e.headers = m.headers();
-      if (detail::Cell* s = m.sender().cell()) {
-        if (s->kind() == detail::CellKind::remote) {
-          if (const ActorId* far = static_cast<const runtime::RemoteCell*>(s)->remote_id()) e.sender = *far;
-        } else {
-          exports_.add(m.sender());
-          e.sender = m.sender().actor_id();
-        }
-      }
+      e.sender = outgoing_id(m.sender());
       if (auto d = m.deadline()) e.deadline = to_system(*d);
       if (m.correlation_id() != m.id()) e.correlation_id = std::to_string(m.correlation_id());
       if (!m.trace_id().empty()) e.trace_id = std::string(m.trace_id());
@@ -1115,7 +1100,7 @@ void Transport::spark_send_next(const std::shared_ptr<Peer>& peer) {
       failure = "the payload could not be encoded";
     }
     if (!failure.empty()) {
-      reject_ask(m.sender().cell(), reasons::not_found);
+      runtime::reject_waiting_ask(m.sender().cell(), reasons::not_found);
       core_.delivery().dead_letter(std::move(m), q->to, "remote send failed: " + failure);
       continue;
     }
@@ -1128,7 +1113,7 @@ void Transport::spark_send_next(const std::shared_ptr<Peer>& peer) {
       socket->close(ignored);
       peer->spark_busy = false;
       if (ec) {
-        reject_ask(q->message.sender().cell(), reasons::remote_peer_down);
+        runtime::reject_waiting_ask(q->message.sender().cell(), reasons::remote_peer_down);
         core_.delivery().dead_letter(std::move(q->message), q->to, "remote send failed: " + ec.message());
       } else {
         messages_sent_.fetch_add(1, std::memory_order_relaxed);  // relaxed: a figure
@@ -1181,12 +1166,9 @@ void Transport::connect(const SyndicateId& peer, const std::string& host, std::u
 
 ActorAddress Transport::remote_actor(const ActorId& id) {
   if (id.syndicate_id().empty() || id.actor_id().empty()) throw InvalidArgument("remote_actor: an empty actor id");
-  if (id.syndicate_id() == core_.id()) {
-    ActorAddress a = exports_.find(core_.actor_number_of(id.actor_id()));
-    if (!a) throw InvalidArgument("remote_actor: " + id.to_string() + " is not an actor of this syndicate that was published or sent out");
-    return a;
-  }
-  return cells_.address_of(id);
+  ActorAddress a = incoming_address(id);
+  if (!a) throw InvalidArgument("remote_actor: " + id.to_string() + " is not an actor of this syndicate that was published or sent out");
+  return a;
 }
 
 void Transport::publish(const std::string& name, const ActorAddress& actor) {
@@ -1210,28 +1192,26 @@ ActorAddress Transport::lookup(const SyndicateId& peer_id, const std::string& na
   std::shared_ptr<Peer> peer = peer_to_send(peer_id);
   if (!peer) throw MessageDeliveryError(peer_id.to_string(), reasons::remote_route_not_found);
   if (peer->spark) throw InvalidArgument("lookup: spark's protocol has no published names (" + peer_id.to_string() + ")");
-  {
-    std::lock_guard lock(mutex_);
-    std::lock_guard peer_lock(peer->mutex);
-    if (peer->state == Peer::State::down && routes_.find(peer_id) == routes_.end()) {
-      throw MessageDeliveryError(peer_id.to_string(), reasons::remote_peer_down);  // it must come back itself
-    }
-  }
   std::future<ActorId> answer;
   std::uint64_t request;
   {
     std::lock_guard lock(mutex_);
+    {
+      std::lock_guard peer_lock(peer->mutex);
+      if (peer->state == Peer::State::down && routes_.find(peer_id) == routes_.end()) {
+        throw MessageDeliveryError(peer_id.to_string(), reasons::remote_peer_down);  // it must come back itself
+      }
+    }
     request = next_lookup_++;
     auto& pending = lookups_[request];
     pending.peer = peer_id;
     answer = pending.found.get_future();
   }
   std::vector<std::uint8_t> frame;
-  const std::size_t start = begin_frame(frame, kind::lookup);
-  ByteWriter w(frame);
-  w.varint(request);
-  w.text(name);
-  end_frame(frame, start, default_max_frame);
+  write_frame(frame, kind::lookup, [&](ByteWriter& w) {
+    w.varint(request);
+    w.text(name);
+  });
   boost::asio::post(loop_.context(), [this, peer, frame = std::move(frame)]() mutable {
     if (peer->link && peer->link->state() == Link::State::open) {
       peer->link->send_frame_bytes(frame);
@@ -1259,12 +1239,7 @@ void Transport::actor_stopped(runtime::ActorCell& actor) noexcept {
 void Transport::sweep_tick() {
   exports_.sweep();
   // Asks that ended here (a time-out) are no longer exported: forget them.
-  std::vector<std::shared_ptr<Peer>> peers;
-  {
-    std::lock_guard lock(mutex_);
-    for (auto& [id, p] : peers_) peers.push_back(p);
-  }
-  for (auto& p : peers) {
+  for (auto& p : peers_snapshot()) {
     std::erase_if(p->asks, [&](std::uint64_t n) { return !exports_.find(n); });
     if (p->link) std::erase_if(p->link->asks_by_counter, [&](const auto& kv) { return !exports_.find(kv.second); });
   }
@@ -1308,12 +1283,7 @@ void Transport::shutdown() noexcept {
         acceptor_.close(ignored);
         sweep_timer_->cancel();
         accept_retry_->cancel();
-        std::vector<std::shared_ptr<Peer>> peers;
-        {
-          std::lock_guard lock(mutex_);
-          for (auto& [id, p] : peers_) peers.push_back(p);
-        }
-        for (auto& p : peers) {
+        for (auto& p : peers_snapshot()) {
           p->reconnect.cancel();
           if (p->link && p->link->state() == Link::State::open) {
             flush(p);
@@ -1343,12 +1313,7 @@ void Transport::shutdown() noexcept {
       [this] {
         const std::vector<std::shared_ptr<Link>> open(links_.begin(), links_.end());
         for (const auto& l : open) l->close("shutdown");
-        std::vector<std::shared_ptr<Peer>> peers;
-        {
-          std::lock_guard lock(mutex_);
-          for (auto& [id, p] : peers_) peers.push_back(p);
-        }
-        for (auto& p : peers) peer_down(p, reasons::syndicate_shut_down);
+        for (auto& p : peers_snapshot()) peer_down(p, reasons::syndicate_shut_down);
         return true;
       },
       step_limit);

@@ -108,6 +108,13 @@ class Transport final : public runtime::Service, public runtime::RemoteRouter {
   void spark_send_next(const std::shared_ptr<Peer>& peer);
   void sweep_tick();
   void log_refusal(const std::string& peer_address, const std::string& why);
+  // The id a peer knows `a` by; a local address is exported so the peer can
+  // name it back. None for no address.
+  std::optional<ActorId> outgoing_id(const ActorAddress& a);
+  // The address of an id a peer sent: a local export (empty if none), or the
+  // interned stand-in of another syndicate's actor.
+  ActorAddress incoming_address(const ActorId& id);
+  std::vector<std::shared_ptr<Peer>> peers_snapshot() const;
   // [loop] a reply slot (or run token) sent out to `peer` is failed with `reason`.
   void fail_ask(std::uint64_t number, const char* reason) noexcept;
 

@@ -47,14 +47,7 @@ bool is_actor_stopped(std::exception_ptr e) {
 ActorCell* current_actor() noexcept { return running_actor; }
 
 void fail_waiting_ask(const Message& request, const char* reason) noexcept {
-  // Only a reply slot is an ask waiting; a slot never crosses syndicates.
-  detail::Cell* s = request.sender().cell();
-  if (s == nullptr) return;
-  if (s->kind() == detail::CellKind::reply) {
-    static_cast<ReplySlot*>(s)->reject(reason);
-  } else if (s->kind() == detail::CellKind::run) {
-    static_cast<RunToken*>(s)->slot().reject(reason);
-  }
+  reject_waiting_ask(request.sender().cell(), reason);
 }
 
 // The next envelope of the mailbox, or null once the caller must return

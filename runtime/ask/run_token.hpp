@@ -39,4 +39,15 @@ class RunToken final : public detail::Cell {
   ReplySlot* slot_;
 };
 
+// `c` is an ask's sender (a reply slot, or a run()'s token): the ask fails
+// with `reason` (a text that lives for ever). Any other cell: nothing.
+inline void reject_waiting_ask(detail::Cell* c, const char* reason) noexcept {
+  if (c == nullptr) return;
+  if (c->kind() == detail::CellKind::reply) {
+    static_cast<ReplySlot*>(c)->reject(reason);
+  } else if (c->kind() == detail::CellKind::run) {
+    static_cast<RunToken*>(c)->slot().reject(reason);
+  }
+}
+
 }  // namespace ensemble::runtime
