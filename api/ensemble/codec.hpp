@@ -12,14 +12,23 @@
 // Built-in codecs: bool, the integer types, float, double, std::string,
 // std::vector, std::array, std::map, std::unordered_map, std::optional,
 // std::variant, std::pair, std::tuple, Value (and everything it holds),
-// ActorId, SyndicateId, ActorRef, Bytes. Not yet ActorAddress: turning an
-// ActorId back into an address one can tell needs the remote layer; send
-// ActorRef{addr.actor_id()} meanwhile. Anything else: specialise
+// ActorId, SyndicateId, ActorRef, Bytes, and ActorAddress (below). Anything
+// else: specialise
 // ensemble::Codec<T> with
 //   static void encode(ByteWriter& w, const T& v);
 //   static T decode(ByteReader& r);
 // Two types may not share a name, and one type may not take two names:
 // register_type throws InvalidArgument for either.
+//
+// An ActorAddress inside a payload crosses to another syndicate (the remote
+// transport) and to a worker process: the far side reads an address it can
+// tell, and an address that comes home reads equal to the one that left
+// (the same actor). It travels as the actor's ActorId (to a worker process,
+// a handle of its proxy), so it is meaningful only in such a message:
+// encode_payload or decode_payload called by the program itself throw
+// CodecError for a payload holding one. An address whose actor is gone by the
+// time it comes home reads as an empty address (telling it dead-letters the
+// message, "actor not found").
 //
 // A payload whose type has no registered codec is refused where it is sent,
 // with CodecError("payload type X has no codec ...") (a tell reports it as a
@@ -51,6 +60,7 @@
 #include <variant>
 #include <vector>
 
+#include <ensemble/address.hpp>
 #include <ensemble/errors.hpp>
 #include <ensemble/export.hpp>
 #include <ensemble/identity.hpp>
@@ -376,6 +386,12 @@ template <>
 struct Codec<ActorRef> {
   static void encode(ByteWriter& w, const ActorRef& v) { Codec<ActorId>::encode(w, v.id); }
   static ActorRef decode(ByteReader& r) { return ActorRef{Codec<ActorId>::decode(r)}; }
+};
+// Written and read by the transport the payload crosses (see the top).
+template <>
+struct ENSEMBLE_API Codec<ActorAddress> {
+  static void encode(ByteWriter& w, const ActorAddress& v);
+  static ActorAddress decode(ByteReader& r);
 };
 template <>
 struct Codec<Bytes> {

@@ -200,6 +200,20 @@ ActorAddress ProcessProxy::address_of(std::uint64_t handle) const {
   return it == address_of_.end() ? ActorAddress() : it->second;
 }
 
+void ProcessProxy::PayloadAddresses::encode(ByteWriter& w, const ActorAddress& a) {
+  if (!a) {
+    w.varint(0);
+    return;
+  }
+  w.varint(proxy_.handle_for(a) + 1);
+  w.varint(a.cell()->id());
+}
+
+ActorAddress ProcessProxy::PayloadAddresses::decode(ByteReader& r) {
+  const std::uint64_t code = r.varint();
+  return code == 0 ? ActorAddress() : proxy_.address_of(code - 1);
+}
+
 void ProcessProxy::deliver_tell(std::span<const std::uint8_t> body) {
   std::uint64_t handle = 0;
   std::uint64_t correlation = 0;
@@ -208,6 +222,7 @@ void ProcessProxy::deliver_tell(std::span<const std::uint8_t> body) {
     ByteReader r(body);
     handle = r.varint();
     correlation = r.varint();
+    runtime::AddressCodecScope scope(payload_addresses_);
     content = decode_payload(r);
   } catch (const std::exception& e) {
     core().delivery().dead_letter(Message(Payload{}, ActorAddress(self_)), address_of(handle),
@@ -303,6 +318,7 @@ void ProcessProxy::forward(Message& m) {
     const ValueMap& headers = m.headers();
     w.u8(headers.empty() ? 0 : 1);
     if (!headers.empty()) Codec<Value>::encode(w, Value(headers));
+    runtime::AddressCodecScope scope(payload_addresses_);
     encode_payload(m.content(), w);
   } catch (const std::exception& e) {
     // Told before the type lost its codec, or a wake-up: not for the worker.

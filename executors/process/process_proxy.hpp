@@ -38,6 +38,7 @@
 
 #include "executors/process/registry.hpp"
 #include "executors/process/worker_process.hpp"
+#include "runtime/base/address_codec.hpp"
 
 namespace ensemble::runtime {
 class ActorCell;
@@ -82,6 +83,18 @@ class ProcessProxy final : public Actor {
   bool died_while_idle();
   std::uint64_t handle_for(const ActorAddress& sender);
   ActorAddress address_of(std::uint64_t handle) const;
+  // Addresses inside payloads (Codec<ActorAddress>) are handles of the same
+  // table as senders: handle + 1 (0: none) and, towards the worker, the
+  // actor's number. [this actor's lane]
+  class PayloadAddresses final : public runtime::AddressCodec {
+   public:
+    explicit PayloadAddresses(ProcessProxy& p) noexcept : proxy_(p) {}
+    void encode(ByteWriter& w, const ActorAddress& a) override;
+    ActorAddress decode(ByteReader& r) override;
+
+   private:
+    ProcessProxy& proxy_;
+  };
   runtime::SyndicateCore& core() const noexcept;
 
   const RegisteredActor& type_;
@@ -92,6 +105,7 @@ class ProcessProxy final : public Actor {
   std::unordered_map<const void*, std::uint64_t> handle_of_;
   std::unordered_map<std::uint64_t, ActorAddress> address_of_;
   std::uint64_t next_handle_;
+  PayloadAddresses payload_addresses_{*this};
   std::deque<std::chrono::steady_clock::time_point> crashes_;
 };
 

@@ -35,6 +35,7 @@
 #include "executors/process/registry.hpp"
 #include "runtime/actor/actor_cell.hpp"
 #include "runtime/actor/routing.hpp"
+#include "runtime/base/address_codec.hpp"
 #include "runtime/core/syndicate_core.hpp"
 #include "runtime/sched/executor.hpp"
 
@@ -59,10 +60,71 @@ class HandleCell final : public runtime::RemoteCell {
   std::uint64_t handle_;
 };
 
+// Addresses in the worker: each of the parent's addresses the actor holds
+// is a HandleCell, one per handle (the parent's table, protocol.hpp), made
+// when a message first names it (as its sender or inside its payload). The
+// actor's own cell and the parent's are fixed handles. Also the codec of
+// addresses inside payloads (Codec<ActorAddress>): the parent writes a
+// handle and the actor's number, the worker writes back a handle.
+class WorkerAddresses final : public runtime::AddressCodec {
+ public:
+  explicit WorkerAddresses(runtime::SyndicateCore& core) noexcept : core_(core) {}
+  void set(ActorAddress self, ActorAddress parent) {
+    self_ = std::move(self);
+    parent_ = std::move(parent);
+  }
+  void clear() {
+    known_.clear();
+    self_ = ActorAddress();
+    parent_ = ActorAddress();
+  }
+  const ActorAddress& parent() const noexcept { return parent_; }
+  // [main thread] the address the parent wrote as `code` (handle + 1; 0:
+  // none) for its actor numbered `actor_id`.
+  ActorAddress known(std::uint64_t code, std::uint64_t actor_id) {
+    if (code == 0) return {};
+    if (code == self_handle + 1) return self_;
+    if (code == parent_handle + 1) return parent_;
+    ActorAddress& a = known_[code - 1];
+    if (!a) a = ActorAddress(new HandleCell(&core_, actor_id, code - 1), ActorAddress::Adopt{});
+    return a;
+  }
+  // [main thread] the handles nobody but this table holds any more.
+  std::unordered_map<std::uint64_t, ActorAddress>& table() noexcept { return known_; }
+
+  // [main thread]
+  ActorAddress decode(ByteReader& r) override {
+    const std::uint64_t code = r.varint();
+    return known(code, code == 0 ? 0 : r.varint());
+  }
+  // [any thread the actor tells from] reads only the cell it is given.
+  void encode(ByteWriter& w, const ActorAddress& a) override {
+    const detail::Cell* c = a.cell();
+    if (c == nullptr) {
+      w.varint(0);
+    } else if (c->core() == &core_ && c->kind() == detail::CellKind::remote) {
+      w.varint(static_cast<const HandleCell*>(c)->handle() + 1);  // the worker's only remote cells
+    } else if (c->core() == &core_ && c->kind() == detail::CellKind::actor &&
+               static_cast<const runtime::ActorCell*>(c)->has_flag(detail::flag_in_worker)) {
+      w.varint(self_handle + 1);  // the actor itself: its stand-in in the parent
+    } else {
+      throw CodecError("an address made in a worker process cannot cross to its parent");
+    }
+  }
+
+ private:
+  runtime::SyndicateCore& core_;
+  ActorAddress self_;
+  ActorAddress parent_;
+  std::unordered_map<std::uint64_t, ActorAddress> known_;  // [main thread] by handle
+};
+
 // The worker's way out: every tell the actor makes, as a T frame.
 class WorkerLink final : public runtime::RemoteRouter {
  public:
   explicit WorkerLink(Channel& channel) : channel_(channel) {}
+  // Before the actor starts (its first tell may come from pre_start).
+  void set_addresses(WorkerAddresses* a) noexcept { addresses_ = a; }
 
   DeliveryResult route(runtime::RemoteCell& to, Message& m) noexcept override {
     return send_tell(static_cast<HandleCell&>(to).handle(), m);
@@ -83,11 +145,17 @@ class WorkerLink final : public runtime::RemoteRouter {
       // message's own id, which means nothing in the parent).
       if (correlation == 0 && m.correlation_id() != m.id()) correlation = m.correlation_id();
       w.varint(correlation);
-      encode_payload(m.content(), w);
+      if (addresses_ != nullptr) {
+        runtime::AddressCodecScope scope(*addresses_);
+        encode_payload(m.content(), w);
+      } else {
+        encode_payload(m.content(), w);
+      }
       channel_.append(frame::tell, body_);
       if (!hold && !channel_.flush()) return {false, "executor delivery failed: the parent process is gone"};
       return {};
     } catch (const CodecError&) {
+      if (payload_has_codec(m.content())) return {false, "executor delivery failed: the payload could not be encoded"};
       return {false, no_codec_reason(m.content())};
     } catch (...) {
       return {false, "executor delivery failed: the payload could not be encoded"};
@@ -104,6 +172,7 @@ class WorkerLink final : public runtime::RemoteRouter {
  private:
   std::mutex mutex_;
   Channel& channel_;
+  WorkerAddresses* addresses_ = nullptr;  // set before any tell
   std::vector<std::uint8_t> body_;  // [mutex_]
 };
 
@@ -195,6 +264,8 @@ int serve(int fd) {
   Syndicate syn("worker " + name, config);
   runtime::SyndicateCore& core = runtime::CoreAccess::of(syn);
   core.delivery().set_remote_router(&link);
+  WorkerAddresses addresses(core);
+  link.set_addresses(&addresses);
   ActorAddress parent;
   if (parent_id != 0) parent = ActorAddress(new HandleCell(&core, parent_id, parent_handle), ActorAddress::Adopt{});
   ActorAddress self;
@@ -209,9 +280,9 @@ int serve(int fd) {
     return 0;
   }
   auto* cell = static_cast<runtime::ActorCell*>(self.cell());
+  addresses.set(self, parent);
   link.send(frame::ready, {});
 
-  std::unordered_map<std::uint64_t, ActorAddress> senders;
   while (next_frame(channel, kind, body) && kind == frame::message) {
     out.clear();
     ByteWriter w(out);
@@ -234,18 +305,12 @@ int serve(int fd) {
           if (map == nullptr) r.fail("message headers that are not a map");
           headers = std::move(*map);
         }
-        Payload content = decode_payload(r);
-        ActorAddress sender;
-        if (sender_code == self_handle + 1) {
-          sender = self;
-        } else if (sender_code == parent_handle + 1) {
-          sender = parent;
-        } else if (sender_code != 0) {
-          auto& known = senders[sender_code - 1];
-          if (!known) known = ActorAddress(new HandleCell(&core, sender_id, sender_code - 1), ActorAddress::Adopt{});
-          sender = known;
+        Payload content;
+        {
+          runtime::AddressCodecScope scope(addresses);
+          content = decode_payload(r);
         }
-        m = Message(std::move(content), std::move(sender), id);
+        m = Message(std::move(content), addresses.known(sender_code, sender_id), id);
         if (correlation != id) m.set_correlation_id(correlation);
         if (!trace.empty()) m.set_trace_id(std::move(trace));
         if (deadline_ns != 0) m.set_deadline(Clock::time_point(std::chrono::nanoseconds(deadline_ns)));
@@ -276,7 +341,7 @@ int serve(int fd) {
       }
       w.text(note);
     }  // the message, and the sender it holds, go here: before the count
-    append_released(w, senders);
+    append_released(w, addresses.table());
     if (!link.send(answer, out)) break;
   }
   // Stopped (S), or the parent went away: post_stop runs here, in the worker.
@@ -284,9 +349,9 @@ int serve(int fd) {
   // registry's stop step would take it for one. Nobody else runs this cell.
   cell->parent_ = ActorAddress();
   core.lifecycle().request_stop(cell, "worker stopped", runtime::StopMode::silent);
+  addresses.clear();
   self = ActorAddress();
   syn.shutdown();
-  senders.clear();
   parent = ActorAddress();
   core.delivery().set_remote_router(nullptr);
   return 0;

@@ -693,13 +693,35 @@ std::optional<ActorId> Transport::outgoing_id(const ActorAddress& a) {
     const ActorId* far = static_cast<const runtime::RemoteCell*>(c)->remote_id();
     return far != nullptr ? std::optional<ActorId>(*far) : std::nullopt;
   }
-  exports_.add(a);  // the peer may answer it, or tell it later
+  // Another syndicate of this process: the peer reaches it by its own route
+  // to that syndicate, as it would one of another process.
+  if (c->core() == &core_) exports_.add(a);  // the peer may answer it, or tell it later
   return a.actor_id();
 }
 
 ActorAddress Transport::incoming_address(const ActorId& id) {
   if (id.syndicate_id() == core_.id()) return exports_.find(core_.actor_number_of(id.actor_id()));
   return cells_.address_of(id);
+}
+
+// An address in a payload: 0 (none) or 1 and the ActorId the peer knows it
+// by, exactly as the envelope's sender.
+void Transport::PayloadAddresses::encode(ByteWriter& w, const ActorAddress& a) {
+  const std::optional<ActorId> id = transport_.outgoing_id(a);
+  if (!id && a) throw CodecError("the address of an actor in a worker process cannot cross to another syndicate");
+  w.u8(id ? 1 : 0);
+  if (id) Codec<ActorId>::encode(w, *id);
+}
+
+ActorAddress Transport::PayloadAddresses::decode(ByteReader& r) {
+  switch (r.u8()) {
+    case 0:
+      return {};
+    case 1:
+      return transport_.incoming_address(Codec<ActorId>::decode(r));
+    default:
+      r.fail("an address tag other than 0 or 1");
+  }
 }
 
 std::vector<std::shared_ptr<Transport::Peer>> Transport::peers_snapshot() const {
@@ -821,6 +843,7 @@ void Transport::flush(const std::shared_ptr<Peer>& peer) {
       try {
         ByteWriter w(out);
         w.varint(counter);
+        runtime::AddressCodecScope addresses(payload_addresses_);
         wire::encode_native(e, out);
         end_frame(out, start, default_max_frame);
         ++sent;
@@ -869,6 +892,7 @@ void Transport::on_message(Link& link, std::span<const std::uint8_t> body) {
   messages_received_.fetch_add(1, std::memory_order_relaxed);
   wire::NativeEnvelope e;
   try {
+    runtime::AddressCodecScope addresses(payload_addresses_);
     e = wire::decode_native(body.subspan(body.size() - r.remaining()));
   } catch (...) {
     // An authenticated peer sent what we cannot read (a payload type not

@@ -39,6 +39,7 @@
 #include "remote/exports.hpp"
 #include "remote/remote_cells.hpp"
 #include "runtime/actor/routing.hpp"
+#include "runtime/base/address_codec.hpp"
 #include "runtime/core/services.hpp"
 
 namespace ensemble::runtime {
@@ -115,6 +116,17 @@ class Transport final : public runtime::Service, public runtime::RemoteRouter {
   // interned stand-in of another syndicate's actor.
   ActorAddress incoming_address(const ActorId& id);
   std::vector<std::shared_ptr<Peer>> peers_snapshot() const;
+  // Addresses inside payloads (Codec<ActorAddress>): the same ids as the
+  // envelope's, installed around each encode and decode of a message.
+  class PayloadAddresses final : public runtime::AddressCodec {
+   public:
+    explicit PayloadAddresses(Transport& t) noexcept : transport_(t) {}
+    void encode(ByteWriter& w, const ActorAddress& a) override;
+    ActorAddress decode(ByteReader& r) override;
+
+   private:
+    Transport& transport_;
+  };
   // [loop] a reply slot (or run token) sent out to `peer` is failed with `reason`.
   void fail_ask(std::uint64_t number, const char* reason) noexcept;
 
@@ -123,6 +135,7 @@ class Transport final : public runtime::Service, public runtime::RemoteRouter {
   const RemoteConfig config_;
   Exports exports_;
   RemoteCells cells_;
+  PayloadAddresses payload_addresses_{*this};
   tcp::acceptor acceptor_;
   RemoteEndpoint endpoint_;
   std::unique_ptr<boost::asio::steady_timer> sweep_timer_;

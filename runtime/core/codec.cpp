@@ -16,6 +16,7 @@
 #include <ensemble/errors.hpp>
 #include <ensemble/messages.hpp>
 
+#include "runtime/base/address_codec.hpp"
 #include "runtime/base/hex_swar.hpp"
 
 namespace ensemble {
@@ -180,6 +181,38 @@ std::string checked_text(ByteReader& r) {
 }
 
 }  // namespace
+
+namespace runtime {
+namespace {
+// The codec of the transport this thread is encoding or decoding for. A
+// thread-local: each transport thread installs its own, and nothing else
+// reads it.
+thread_local AddressCodec* address_codec_in_force = nullptr;
+}  // namespace
+
+AddressCodec* current_address_codec() noexcept { return address_codec_in_force; }
+
+AddressCodecScope::AddressCodecScope(AddressCodec& codec) noexcept : previous_(address_codec_in_force) {
+  address_codec_in_force = &codec;
+}
+AddressCodecScope::~AddressCodecScope() { address_codec_in_force = previous_; }
+}  // namespace runtime
+
+void Codec<ActorAddress>::encode(ByteWriter& w, const ActorAddress& v) {
+  runtime::AddressCodec* c = runtime::current_address_codec();
+  if (c == nullptr) {
+    throw CodecError("an ActorAddress crosses only inside a message to another syndicate or a worker process");
+  }
+  c->encode(w, v);
+}
+
+ActorAddress Codec<ActorAddress>::decode(ByteReader& r) {
+  runtime::AddressCodec* c = runtime::current_address_codec();
+  if (c == nullptr) {
+    throw CodecError("an ActorAddress can be read only from a message of another syndicate or a worker process");
+  }
+  return c->decode(r);
+}
 
 void Codec<SyndicateId>::encode(ByteWriter& w, const SyndicateId& v) { put_id_text(w, v.uuid()); }
 SyndicateId Codec<SyndicateId>::decode(ByteReader& r) { return SyndicateId(get_id_text(r)); }

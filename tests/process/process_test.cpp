@@ -17,6 +17,7 @@
 #include <thread>
 #include <vector>
 
+#include <ensemble/codec_aggregates.hpp>
 #include <ensemble/ensemble.hpp>
 
 #include "tests/test_support.hpp"
@@ -36,12 +37,23 @@ struct NoCodec {
   int x = 0;
 };
 
+// A payload that names an actor: the worker tells `to` the text.
+struct Relay {
+  ActorAddress to;
+  std::string text;
+};
+const bool relay_registered = ensemble::register_type<Relay>("tests.process.Relay");
+
 // The worker-side actor: commands by string, numbers doubled.
 struct Worker : ensemble::Actor {
   int handled = 0;
   Payload process(Message& m) {
     ++handled;
     if (m.is<int>()) return Payload(2 * m.get<int>());
+    if (const Relay* r = m.get_if<Relay>()) {
+      tell(Payload(r->text), r->to);
+      return Payload(Relay{r->to, "relayed"});  // the address goes back as it came
+    }
     const std::string& c = m.get<std::string>();
     if (c == "pid") return Payload(std::to_string(::getpid()));
     if (c == "handled") return Payload(handled);  // state survives between messages of one worker
@@ -107,6 +119,7 @@ struct Worker : ensemble::Actor {
                      ";trace=" + std::string(m.trace_id()));
     }
     if (c == "sender-is-self") return Payload(std::string(m.sender() == address() ? "yes" : "no"));
+    if (c == "addresses") return Payload(Relay{address(), "self"});
     return Payload(std::string("unknown command ") + c);
   }
 };
@@ -257,6 +270,22 @@ TEST_CASE("a process-mode actor's tells: to its sender before the reply, to its 
   CHECK(next_report(ep) == "child said: told");  // the reply, to the sender: the parent forwarded it
   syn.tell(parent, Payload(std::string("count-down:5")));
   CHECK(next_report(ep) == "child said: count-down done after 7 messages");
+}
+
+TEST_CASE("an address inside a payload crosses to the worker, is told there, and comes back equal to itself") {
+  Syndicate syn("process-addresses");
+  auto ep = syn.endpoint();
+  auto inbox = syn.endpoint();  // known to the worker only from the payload
+  const ActorAddress w = syn.create_actor_from_spec(worker_spec());
+  for (const char* text : {"first", "second"}) {  // the second finds the worker's handle
+    const Payload back = ep.ask(w, Payload(Relay{inbox.address(), text}), 20s);
+    CHECK(inbox.receive(20s)->get<std::string>() == text);
+    CHECK(back.get<Relay>().to == inbox.address());
+    CHECK(back.get<Relay>().text == "relayed");
+  }
+  CHECK_FALSE(ep.ask(w, Payload(Relay{ActorAddress(), "nobody"}), 20s).get<Relay>().to);
+  // The worker's own address, from the worker: the parent's stand-in.
+  CHECK(ep.ask(w, Payload(std::string("addresses")), 20s).get<Relay>().to == w);
 }
 
 TEST_CASE("headers, the deadline and the trace id cross to the worker with the payload") {

@@ -22,6 +22,7 @@
 
 #include "remote/native/transport.hpp"
 #include "runtime/core/syndicate_core.hpp"
+#include "tests/remote/support.hpp"
 #include "tests/test_support.hpp"
 
 using namespace std::chrono_literals;
@@ -32,18 +33,10 @@ using ensemble::Payload;
 using ensemble::Syndicate;
 using ensemble::SyndicateConfig;
 using ensemble::SyndicateId;
+using ensemble_test::remote_config;
 using ensemble_test::wait_until;
 
 namespace {
-
-SyndicateConfig remote_config(std::string secret = "s3cret", std::chrono::milliseconds down_after = 2000ms) {
-  SyndicateConfig c;
-  c.workers = 2;
-  c.remote.enabled = true;
-  c.remote.secret = std::move(secret);
-  c.remote.down_after = down_after;
-  return c;
-}
 
 ensemble::remote::native::Transport::Counters counters(Syndicate& s) {
   return ensemble::remote::native::transport_of(ensemble::runtime::CoreAccess::of(s))->counters();
