@@ -200,6 +200,15 @@ ActorAddress ProcessProxy::address_of(std::uint64_t handle) const {
   return it == address_of_.end() ? ActorAddress() : it->second;
 }
 
+void ProcessProxy::forget_handles_from(std::uint64_t first) {
+  for (std::uint64_t h = first; h < next_handle_; ++h) {
+    auto it = address_of_.find(h);
+    if (it == address_of_.end()) continue;  // released by the worker already
+    handle_of_.erase(it->second.cell());
+    address_of_.erase(it);
+  }
+}
+
 void ProcessProxy::PayloadAddresses::encode(ByteWriter& w, const ActorAddress& a) {
   if (!a) {
     w.varint(0);
@@ -302,6 +311,10 @@ void ProcessProxy::forward(Message& m) {
     return;
   }
   out_.clear();
+  // Handles from here on are made for this message (its sender, addresses in
+  // its payload). If the worker never reads it, nothing there holds them and
+  // nothing would release them: forget_handles_from drops them.
+  const std::uint64_t first_new_handle = next_handle_;
   try {
     ByteWriter w(out_);
     const ActorAddress& sender = m.sender();
@@ -322,6 +335,7 @@ void ProcessProxy::forward(Message& m) {
     encode_payload(m.content(), w);
   } catch (const std::exception& e) {
     // Told before the type lost its codec, or a wake-up: not for the worker.
+    forget_handles_from(first_new_handle);
     core().delivery().dead_letter(std::move(m), ActorAddress(self_),
                                   std::string(reasons::executor_delivery_failed) + ": " + e.what());
     return;
@@ -379,6 +393,9 @@ void ProcessProxy::forward(Message& m) {
           what = "(unreadable)";
         }
         if (kind == frame::failed) throw std::runtime_error(what);  // the run loop: "handler failed: <what>"
+        // B: the worker could not read the message, so its actor never held
+        // what the message named (what it made while reading, it released).
+        forget_handles_from(first_new_handle);
         runtime::fail_waiting_ask(m, reasons::executor_delivery_failed);
         core().delivery().dead_letter(std::move(m), ActorAddress(self_),
                                       std::string(reasons::executor_delivery_failed) + ": " + what);

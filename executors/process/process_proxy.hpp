@@ -83,6 +83,9 @@ class ProcessProxy final : public Actor {
   bool died_while_idle();
   std::uint64_t handle_for(const ActorAddress& sender);
   ActorAddress address_of(std::uint64_t handle) const;
+  // Drops the handles numbered `first` and above (made for a message the
+  // worker never read). [this actor's lane]
+  void forget_handles_from(std::uint64_t first);
   // Addresses inside payloads (Codec<ActorAddress>) are handles of the same
   // table as senders: handle + 1 (0: none) and, towards the worker, the
   // actor's number. [this actor's lane]

@@ -17,6 +17,7 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -59,6 +60,12 @@ class HandleCell final : public runtime::RemoteCell {
  private:
   std::uint64_t handle_;
 };
+
+// CodecError's text when an address made in the worker would cross; the
+// tell then fails with it (after "executor delivery failed: ").
+constexpr const char* worker_address_refusal = "an address made in a worker process cannot cross to its parent";
+constexpr const char* worker_address_reason =
+    "executor delivery failed: an address made in a worker process cannot cross to its parent";
 
 // Addresses in the worker: each of the parent's addresses the actor holds
 // is a HandleCell, one per handle (the parent's table, protocol.hpp), made
@@ -108,7 +115,7 @@ class WorkerAddresses final : public runtime::AddressCodec {
                static_cast<const runtime::ActorCell*>(c)->has_flag(detail::flag_in_worker)) {
       w.varint(self_handle + 1);  // the actor itself: its stand-in in the parent
     } else {
-      throw CodecError("an address made in a worker process cannot cross to its parent");
+      throw CodecError(worker_address_refusal);
     }
   }
 
@@ -154,7 +161,8 @@ class WorkerLink final : public runtime::RemoteRouter {
       channel_.append(frame::tell, body_);
       if (!hold && !channel_.flush()) return {false, "executor delivery failed: the parent process is gone"};
       return {};
-    } catch (const CodecError&) {
+    } catch (const CodecError& e) {
+      if (std::strcmp(e.what(), worker_address_refusal) == 0) return {false, worker_address_reason};
       if (payload_has_codec(m.content())) return {false, "executor delivery failed: the payload could not be encoded"};
       return {false, no_codec_reason(m.content())};
     } catch (...) {

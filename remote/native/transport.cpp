@@ -829,7 +829,10 @@ void Transport::flush(const std::shared_ptr<Peer>& peer) {
         e.sender = outgoing_id(m.sender());
         last_sender = s;
       }
-      if (is_ask_sender(s)) peer->asks.insert(s->id());
+      // An ask of this syndicate (numbers are per syndicate: another's would
+      // name one of ours when its peer fails).
+      const bool own_ask = is_ask_sender(s) && s->core() == &core_;
+      if (own_ask) peer->asks.insert(s->id());
       e.message_id = m.id();
       e.correlation_id = m.correlation_id() == m.id() ? 0 : m.correlation_id();
       e.deadline.reset();
@@ -847,7 +850,7 @@ void Transport::flush(const std::shared_ptr<Peer>& peer) {
         wire::encode_native(e, out);
         end_frame(out, start, default_max_frame);
         ++sent;
-        if (is_ask_sender(s)) link->asks_by_counter[counter] = s->id();
+        if (own_ask) link->asks_by_counter[counter] = s->id();
         continue;
       } catch (const std::exception& ex) {
         failure = ex.what();

@@ -44,13 +44,39 @@ struct Relay {
 };
 const bool relay_registered = ensemble::register_type<Relay>("tests.process.Relay");
 
+// Names an actor, but refuses to be read when x is 13: the worker fails the
+// message (B) before it reads the address (as it would a payload type it
+// does not know).
+struct Poison {
+  int x = 0;
+  ActorAddress to;
+};
+}  // namespace
+template <>
+struct ensemble::Codec<Poison> {
+  static void encode(ByteWriter& w, const Poison& v) {
+    Codec<int>::encode(w, v.x);
+    Codec<ActorAddress>::encode(w, v.to);
+  }
+  static Poison decode(ByteReader& r) {
+    const int x = Codec<int>::decode(r);
+    if (x == 13) throw CodecError("poison: 13");
+    return Poison{x, Codec<ActorAddress>::decode(r)};
+  }
+};
+namespace {
+const bool poison_registered = ensemble::register_type<Poison>("tests.process.Poison");
+
 // The worker-side actor: commands by string, numbers doubled.
 struct Worker : ensemble::Actor {
   int handled = 0;
+  ActorAddress remembered;
   Payload process(Message& m) {
     ++handled;
     if (m.is<int>()) return Payload(2 * m.get<int>());
+    if (const Poison* p = m.get_if<Poison>()) return Payload(p->x - 1);
     if (const Relay* r = m.get_if<Relay>()) {
+      if (r->text == "remember") remembered = r->to;  // kept past this message
       tell(Payload(r->text), r->to);
       return Payload(Relay{r->to, "relayed"});  // the address goes back as it came
     }
@@ -120,6 +146,8 @@ struct Worker : ensemble::Actor {
     }
     if (c == "sender-is-self") return Payload(std::string(m.sender() == address() ? "yes" : "no"));
     if (c == "addresses") return Payload(Relay{address(), "self"});
+    if (c == "tell-remembered") return Payload(std::string(tell(Payload(std::string("later")), remembered).success ? "told" : "not told"));
+    if (c == "forget") remembered = ActorAddress();
     return Payload(std::string("unknown command ") + c);
   }
 };
@@ -286,6 +314,32 @@ TEST_CASE("an address inside a payload crosses to the worker, is told there, and
   CHECK_FALSE(ep.ask(w, Payload(Relay{ActorAddress(), "nobody"}), 20s).get<Relay>().to);
   // The worker's own address, from the worker: the parent's stand-in.
   CHECK(ep.ask(w, Payload(std::string("addresses")), 20s).get<Relay>().to == w);
+  // An address the worker keeps past its message stays told-able there.
+  CHECK(ep.ask(w, Payload(Relay{inbox.address(), "remember"}), 20s).get<Relay>().to == inbox.address());
+  CHECK(inbox.receive(20s)->get<std::string>() == "remember");
+  CHECK(ep.ask(w, Payload(3), 20s).get<int>() == 6);  // another message in between
+  CHECK(ask_text(ep, w, "tell-remembered") == "told");
+  CHECK(inbox.receive(20s)->get<std::string>() == "later");
+  ep.tell(w, Payload(std::string("forget")));
+}
+
+TEST_CASE("a message the worker cannot read keeps nothing it named alive in the parent") {
+  ensemble::SyndicateConfig config;
+  config.dead_letters_kept = 1;  // a dead letter holds its payload: the next one pushes it out
+  Syndicate syn("process-unread", config);
+  auto ep = syn.endpoint();
+  auto inbox = syn.endpoint();
+  const ActorAddress w = syn.create_actor_from_spec(worker_spec());
+  CHECK(ep.ask(w, Payload(1), 20s).get<int>() == 2);
+  const std::uint32_t before = inbox.address().cell()->use_count();
+  CHECK_THROWS_WITH_AS(syn.ask(w, Payload(Poison{13, inbox.address()}), 20s).get(),
+                       doctest::Contains("executor delivery failed"), ensemble::MessageDeliveryError);
+  // The dead letter comes just after the ask fails (on the stand-in's thread).
+  CHECK(wait_until([&] { return has_dead_letter(syn, "poison: 13"); }));
+  syn.tell(ActorAddress(), Payload(0));  // a dead letter of its own, pushing out the poison's
+  CHECK(inbox.address().cell()->use_count() == before);
+  // The worker goes on, and a message it can read still crosses.
+  CHECK(ep.ask(w, Payload(Poison{1, inbox.address()}), 20s).get<int>() == 0);
 }
 
 TEST_CASE("headers, the deadline and the trace id cross to the worker with the payload") {

@@ -126,7 +126,7 @@ TEST_CASE("outside a transport an address cannot be encoded or decoded: CodecErr
   CHECK(s.ask(introducer, Payload(Introduction{inbox.address(), "local"}), 10s).get().get<Introduction>().who ==
         inbox.address());
   CHECK(inbox.receive(10s)->get<std::string>() == "local");
-  // Bytes that claim to be an address read as an error too.
+  // Nor is anything read as an address without a transport.
   std::vector<std::uint8_t> bytes;
   ensemble::ByteWriter wb(bytes);
   ensemble::Codec<std::string>::encode(wb, "x");
