@@ -239,10 +239,12 @@ int main(int argc, char** argv) {
   uname(&un);
   std::printf("ensemble-bench  cores=%u  workers=%zu  repetitions=%d  compiler=g++ %s  build=%s  %s %s  CAF=%s\n",
               std::thread::hardware_concurrency(), workers, repetitions, __VERSION__,
-#ifdef NDEBUG
-              "release",
+#if defined(__OPTIMIZE__) && defined(NDEBUG)
+              "optimized",
+#elif defined(__OPTIMIZE__)
+              "optimized+asserts",
 #else
-              "debug",
+              "unoptimized",
 #endif
               un.sysname, un.release, theirs.empty() ? "not built" : "0.17");
   std::printf("%-24s %-32s | %-34s | %-34s | %-8s | %s\n", "workload", "parameters",
