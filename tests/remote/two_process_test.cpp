@@ -1,9 +1,10 @@
 // Two syndicates in two processes on 127.0.0.1: the peer is this test binary
 // started again with --peer (two_process_main.cpp), which serves an Echo and
 // a Counter until its stdin closes. Tell and ask both ways, a long stream in
-// order, and a peer killed with SIGKILL mid-stream (asks fail fast, tells
-// become dead letters, and the connection comes back when the peer restarts
-// on the same port).
+// order, a peer killed with SIGKILL mid-stream (asks fail fast, tells become
+// dead letters, and the connection comes back when the peer restarts on the
+// same port), bad input at the peer's listener (a wrong secret, garbage, an
+// oversized frame), and a peer behind a proxy that goes silent.
 #include <doctest/doctest.h>
 
 #include <fcntl.h>
@@ -19,6 +20,7 @@
 
 #include <ensemble/ensemble.hpp>
 
+#include "tests/remote/support.hpp"
 #include "tests/remote/two_process_peer.hpp"
 #include "tests/test_support.hpp"
 
@@ -178,4 +180,47 @@ TEST_CASE("two processes: a peer killed with SIGKILL; asks fail fast, tells are 
         }
       },
       60s));
+}
+
+TEST_CASE("two processes: a wrong secret, garbage and an oversized frame are refused; the peer goes on serving") {
+  PeerProcess peer;
+  const SyndicateId b = SyndicateId::from_name(ensemble_test::peer_name);
+  {
+    SyndicateConfig wrong_config = config();
+    wrong_config.remote.secret = "not the peer's secret";
+    Syndicate wrong(ensemble_test::client_name, wrong_config);
+    wrong.connect(b, "127.0.0.1", peer.port);
+    CHECK_THROWS_WITH_AS(wrong.lookup(b, "echo", 20s), doctest::Contains("remote peer down"),
+                         ensemble::MessageDeliveryError);
+  }
+  {
+    ensemble_test::RawClient garbage(peer.port);
+    garbage.send("GET / HTTP/1.1\r\n\r\n");
+    CHECK(garbage.read_to_close().has_value());  // closed by the peer, not left hanging
+  }
+  {
+    ensemble_test::RawClient oversized(peer.port);
+    oversized.send(std::string("ENSN\xff\xff\xff\xffH", 9));
+    CHECK(oversized.read_to_close().has_value());
+  }
+  Syndicate a(ensemble_test::client_name, config());
+  a.connect(b, "127.0.0.1", peer.port);
+  CHECK(a.ask(a.lookup(b, "echo", 20s), Payload(std::string("still")), 20s).get().get<std::string>() == "echo:still");
+}
+
+TEST_CASE("two processes: a peer behind a proxy that goes silent is declared down by the heartbeats") {
+  PeerProcess peer;  // beats every 500 ms (its down_after is 2 s)
+  ensemble_test::BlackHoleProxy proxy(peer.port);
+  Syndicate a(ensemble_test::client_name, config(2500ms));
+  const SyndicateId b = SyndicateId::from_name(ensemble_test::peer_name);
+  a.connect(b, "127.0.0.1", proxy.port);
+  const ActorAddress silent = a.lookup(b, "silent", 20s);
+  auto pending = a.ask(silent, Payload(1), 120s);
+  const auto went_silent = std::chrono::steady_clock::now();
+  proxy.forwarding = false;
+  CHECK_THROWS_WITH(pending.get(), doctest::Contains("remote peer down"));
+  CHECK(std::chrono::steady_clock::now() - went_silent < 60s);  // down_after, not the ask's 120 s
+  const ensemble::DeliveryResult r = a.tell(silent, Payload(2));
+  CHECK_FALSE(r.success);
+  CHECK(r.reason == "remote peer down");
 }
