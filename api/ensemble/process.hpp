@@ -32,12 +32,13 @@
 //
 // What a process actor may do (spark's executor actors, plus replies):
 // process(Message&) returning void or a value (the value is the reply); tell
-// to the message's sender, to its parent, to itself; address(), parent(),
+// to the message's sender, to its parent, to itself, and to any address a
+// payload brought it (an ActorAddress field crosses both ways, see
+// ensemble/codec.hpp); address(), parent(),
 // pre_start and post_stop (both run in the worker). ask, create_actor,
 // create_actor_from_spec, schedule_after, stop, syndicate_shutdown and
 // syndicate() throw ExecutorError ("executor actors do not support ask; ...").
-// A coroutine handler (Task) is refused at registration. Addresses inside
-// payloads do not cross yet (docs/executors.md).
+// A coroutine handler (Task) is refused at registration (docs/executors.md).
 //
 // Thread safety: register_actor may be called from any thread, usually from a
 // static initialiser. serve_worker_if_spawned must be called from main()'s

@@ -87,7 +87,7 @@ struct BlackHoleProxy {
   }
   void run(std::uint16_t target) {
     pollfd l{listener, POLLIN, 0};
-    while (!stop && ::poll(&l, 1, 50) == 0) {
+    while (!stop && ::poll(&l, 1, 50) <= 0) {  // nothing yet, or EINTR
     }
     if (stop) return;
     const int client = ::accept4(listener, nullptr, nullptr, SOCK_CLOEXEC);
@@ -96,7 +96,11 @@ struct BlackHoleProxy {
     to.sin_family = AF_INET;
     to.sin_port = htons(target);
     to.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    if (client < 0 || server < 0 || ::connect(server, reinterpret_cast<sockaddr*>(&to), sizeof to) != 0) return;
+    if (client < 0 || server < 0 || ::connect(server, reinterpret_cast<sockaddr*>(&to), sizeof to) != 0) {
+      if (client >= 0) ::close(client);
+      if (server >= 0) ::close(server);
+      return;
+    }
     char buf[65536];
     while (!stop) {
       if (!forwarding) {
