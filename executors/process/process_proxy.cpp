@@ -209,18 +209,18 @@ void ProcessProxy::forget_handles_from(std::uint64_t first) {
   }
 }
 
-void ProcessProxy::PayloadAddresses::encode(ByteWriter& w, const ActorAddress& a) {
+void ProcessProxy::encode(ByteWriter& w, const ActorAddress& a) {
   if (!a) {
     w.varint(0);
     return;
   }
-  w.varint(proxy_.handle_for(a) + 1);
+  w.varint(handle_for(a) + 1);
   w.varint(a.cell()->id());
 }
 
-ActorAddress ProcessProxy::PayloadAddresses::decode(ByteReader& r) {
+ActorAddress ProcessProxy::decode(ByteReader& r) {
   const std::uint64_t code = r.varint();
-  return code == 0 ? ActorAddress() : proxy_.address_of(code - 1);
+  return code == 0 ? ActorAddress() : address_of(code - 1);
 }
 
 void ProcessProxy::deliver_tell(std::span<const std::uint8_t> body) {
@@ -231,7 +231,7 @@ void ProcessProxy::deliver_tell(std::span<const std::uint8_t> body) {
     ByteReader r(body);
     handle = r.varint();
     correlation = r.varint();
-    runtime::AddressCodecScope scope(payload_addresses_);
+    runtime::AddressCodecScope scope(*this);
     content = decode_payload(r);
   } catch (const std::exception& e) {
     core().delivery().dead_letter(Message(Payload{}, ActorAddress(self_)), address_of(handle),
@@ -331,7 +331,7 @@ void ProcessProxy::forward(Message& m) {
     const ValueMap& headers = m.headers();
     w.u8(headers.empty() ? 0 : 1);
     if (!headers.empty()) Codec<Value>::encode(w, Value(headers));
-    runtime::AddressCodecScope scope(payload_addresses_);
+    runtime::AddressCodecScope scope(*this);
     encode_payload(m.content(), w);
   } catch (const std::exception& e) {
     // Told before the type lost its codec, or a wake-up: not for the worker.

@@ -47,7 +47,7 @@ class SyndicateCore;
 
 namespace ensemble::executors::process {
 
-class ProcessProxy final : public Actor {
+class ProcessProxy final : public Actor, private runtime::AddressCodec {
  public:
   static constexpr std::size_t crash_limit = 5;
   static constexpr std::chrono::seconds crash_window{10};
@@ -86,18 +86,11 @@ class ProcessProxy final : public Actor {
   // Drops the handles numbered `first` and above (made for a message the
   // worker never read). [this actor's lane]
   void forget_handles_from(std::uint64_t first);
-  // Addresses inside payloads (Codec<ActorAddress>) are handles of the same
-  // table as senders: handle + 1 (0: none) and, towards the worker, the
-  // actor's number. [this actor's lane]
-  class PayloadAddresses final : public runtime::AddressCodec {
-   public:
-    explicit PayloadAddresses(ProcessProxy& p) noexcept : proxy_(p) {}
-    void encode(ByteWriter& w, const ActorAddress& a) override;
-    ActorAddress decode(ByteReader& r) override;
-
-   private:
-    ProcessProxy& proxy_;
-  };
+  // runtime::AddressCodec: addresses inside payloads (Codec<ActorAddress>)
+  // are handles of the same table as senders: handle + 1 (0: none) and,
+  // towards the worker, the actor's number. [this actor's lane]
+  void encode(ByteWriter& w, const ActorAddress& a) override;
+  ActorAddress decode(ByteReader& r) override;
   runtime::SyndicateCore& core() const noexcept;
 
   const RegisteredActor& type_;
@@ -108,7 +101,6 @@ class ProcessProxy final : public Actor {
   std::unordered_map<const void*, std::uint64_t> handle_of_;
   std::unordered_map<std::uint64_t, ActorAddress> address_of_;
   std::uint64_t next_handle_;
-  PayloadAddresses payload_addresses_{*this};
   std::deque<std::chrono::steady_clock::time_point> crashes_;
 };
 

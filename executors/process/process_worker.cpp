@@ -20,6 +20,7 @@
 #include <cstring>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <unordered_map>
@@ -63,9 +64,9 @@ class HandleCell final : public runtime::RemoteCell {
 
 // CodecError's text when an address made in the worker would cross; the
 // tell then fails with it (after "executor delivery failed: ").
-constexpr const char* worker_address_refusal = "an address made in a worker process cannot cross to its parent";
-constexpr const char* worker_address_reason =
+constexpr char worker_address_reason[] =
     "executor delivery failed: an address made in a worker process cannot cross to its parent";
+constexpr const char* worker_address_refusal = worker_address_reason + sizeof("executor delivery failed: ") - 1;
 
 // Addresses in the worker: each of the parent's addresses the actor holds
 // is a HandleCell, one per handle (the parent's table, protocol.hpp), made
@@ -85,7 +86,6 @@ class WorkerAddresses final : public runtime::AddressCodec {
     self_ = ActorAddress();
     parent_ = ActorAddress();
   }
-  const ActorAddress& parent() const noexcept { return parent_; }
   // [main thread] the address the parent wrote as `code` (handle + 1; 0:
   // none) for its actor numbered `actor_id`.
   ActorAddress known(std::uint64_t code, std::uint64_t actor_id) {
@@ -152,10 +152,9 @@ class WorkerLink final : public runtime::RemoteRouter {
       // message's own id, which means nothing in the parent).
       if (correlation == 0 && m.correlation_id() != m.id()) correlation = m.correlation_id();
       w.varint(correlation);
-      if (addresses_ != nullptr) {
-        runtime::AddressCodecScope scope(*addresses_);
-        encode_payload(m.content(), w);
-      } else {
+      {
+        std::optional<runtime::AddressCodecScope> scope;
+        if (addresses_ != nullptr) scope.emplace(*addresses_);
         encode_payload(m.content(), w);
       }
       channel_.append(frame::tell, body_);

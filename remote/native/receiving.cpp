@@ -42,7 +42,7 @@ void Transport::on_message(Link& link, std::span<const std::uint8_t> body) {
   messages_received_.fetch_add(1, std::memory_order_relaxed);
   wire::NativeEnvelope e;
   try {
-    runtime::AddressCodecScope addresses(payload_addresses_);
+    runtime::AddressCodecScope addresses(*this);
     e = wire::decode_native(body.subspan(body.size() - r.remaining()));
   } catch (...) {
     // An authenticated peer sent what we cannot read (a payload type not

@@ -123,7 +123,7 @@ void Transport::flush(const std::shared_ptr<Peer>& peer) {
       try {
         ByteWriter w(out);
         w.varint(counter);
-        runtime::AddressCodecScope addresses(payload_addresses_);
+        runtime::AddressCodecScope addresses(*this);
         wire::encode_native(e, out);
         end_frame(out, start, default_max_frame);
         ++sent;

@@ -329,19 +329,19 @@ ActorAddress Transport::incoming_address(const ActorId& id) {
 
 // An address in a payload: 0 (none) or 1 and the ActorId the peer knows it
 // by, exactly as the envelope's sender.
-void Transport::PayloadAddresses::encode(ByteWriter& w, const ActorAddress& a) {
-  const std::optional<ActorId> id = transport_.outgoing_id(a);
+void Transport::encode(ByteWriter& w, const ActorAddress& a) {
+  const std::optional<ActorId> id = outgoing_id(a);
   if (!id && a) throw CodecError("the address of an actor in a worker process cannot cross to another syndicate");
   w.u8(id ? 1 : 0);
   if (id) Codec<ActorId>::encode(w, *id);
 }
 
-ActorAddress Transport::PayloadAddresses::decode(ByteReader& r) {
+ActorAddress Transport::decode(ByteReader& r) {
   switch (r.u8()) {
     case 0:
       return {};
     case 1:
-      return transport_.incoming_address(Codec<ActorId>::decode(r));
+      return incoming_address(Codec<ActorId>::decode(r));
     default:
       r.fail("an address tag other than 0 or 1");
   }

@@ -48,7 +48,7 @@ class SyndicateCore;
 
 namespace ensemble::remote::native {
 
-class Transport final : public runtime::Service, public runtime::RemoteRouter {
+class Transport final : public runtime::Service, public runtime::RemoteRouter, private runtime::AddressCodec {
  public:
   Transport(runtime::SyndicateCore& core, io::IoLoop& loop, RemoteConfig config);
   ~Transport() override;
@@ -116,17 +116,11 @@ class Transport final : public runtime::Service, public runtime::RemoteRouter {
   // interned stand-in of another syndicate's actor.
   ActorAddress incoming_address(const ActorId& id);
   std::vector<std::shared_ptr<Peer>> peers_snapshot() const;
-  // Addresses inside payloads (Codec<ActorAddress>): the same ids as the
-  // envelope's, installed around each encode and decode of a message.
-  class PayloadAddresses final : public runtime::AddressCodec {
-   public:
-    explicit PayloadAddresses(Transport& t) noexcept : transport_(t) {}
-    void encode(ByteWriter& w, const ActorAddress& a) override;
-    ActorAddress decode(ByteReader& r) override;
-
-   private:
-    Transport& transport_;
-  };
+  // runtime::AddressCodec, for addresses inside payloads (Codec<ActorAddress>):
+  // the same ids as the envelope's, installed (AddressCodecScope(*this))
+  // around each encode and decode of a message.
+  void encode(ByteWriter& w, const ActorAddress& a) override;
+  ActorAddress decode(ByteReader& r) override;
   // [loop] a reply slot (or run token) sent out to `peer` is failed with `reason`.
   void fail_ask(std::uint64_t number, const char* reason) noexcept;
 
@@ -135,7 +129,6 @@ class Transport final : public runtime::Service, public runtime::RemoteRouter {
   const RemoteConfig config_;
   Exports exports_;
   RemoteCells cells_;
-  PayloadAddresses payload_addresses_{*this};
   tcp::acceptor acceptor_;
   RemoteEndpoint endpoint_;
   std::unique_ptr<boost::asio::steady_timer> sweep_timer_;

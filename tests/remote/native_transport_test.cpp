@@ -309,21 +309,14 @@ TEST_CASE("a black-holed peer (a proxy that stops forwarding) is declared down b
 TEST_CASE("the send queue is bounded: beyond it, 'remote send queue full'") {
   // A listener that never answers the handshake: the connection stays in
   // its handshake and the messages wait.
-  const int listener = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  REQUIRE(listener >= 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  REQUIRE(::bind(listener, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
-  REQUIRE(::listen(listener, 4) == 0);
-  socklen_t len = sizeof addr;
-  REQUIRE(::getsockname(listener, reinterpret_cast<sockaddr*>(&addr), &len) == 0);
+  std::uint16_t port = 0;
+  const int listener = ensemble_test::listen_on_loopback(port);
   {
     SyndicateConfig c = remote_config();
     c.remote.send_queue_limit = 4;
     Syndicate a("remote-queue", c);
     const SyndicateId mute = SyndicateId::from_name("mute");
-    a.connect(mute, "127.0.0.1", ntohs(addr.sin_port));
+    a.connect(mute, "127.0.0.1", port);
     const ActorAddress far = a.remote_actor(ActorId(mute, "someone"));
     for (int i = 0; i < 4; ++i) CHECK(a.tell(far, Payload(i)).success);
     const ensemble::DeliveryResult r = a.tell(far, Payload(4));

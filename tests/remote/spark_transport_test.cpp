@@ -19,6 +19,7 @@
 
 #include "remote/native/transport.hpp"
 #include "runtime/core/syndicate_core.hpp"
+#include "tests/remote/support.hpp"
 #include "tests/test_support.hpp"
 #include "wire/spark/spark_codec.hpp"
 
@@ -49,27 +50,12 @@ std::uint64_t spark_received(Syndicate& s) {
   return ensemble::remote::native::transport_of(ensemble::runtime::CoreAccess::of(s))->counters().spark_received;
 }
 
-sockaddr_in loopback(std::uint16_t port) {
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_port = htons(port);
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  return a;
-}
-
 // A spark syndicate's listener: accepts connections, each one frame.
 struct FakeSparkPeer {
   int listener = -1;
   std::uint16_t port = 0;
   FakeSparkPeer() {
-    listener = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    REQUIRE(listener >= 0);
-    sockaddr_in a = loopback(0);
-    REQUIRE(::bind(listener, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0);
-    REQUIRE(::listen(listener, 16) == 0);
-    socklen_t len = sizeof a;
-    REQUIRE(::getsockname(listener, reinterpret_cast<sockaddr*>(&a), &len) == 0);
-    port = ntohs(a.sin_port);
+    listener = ensemble_test::listen_on_loopback(port, 16);
     timeval tv{20, 0};
     ::setsockopt(listener, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
   }
@@ -93,10 +79,8 @@ struct FakeSparkPeer {
 // Sends raw bytes on one connection to `port`, then closes; whether the peer
 // closed its side (read end) afterwards.
 bool send_and_close(std::uint16_t port, const std::vector<std::uint8_t>& bytes) {
-  const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  const int fd = ensemble_test::connect_to_loopback(port);
   REQUIRE(fd >= 0);
-  sockaddr_in a = loopback(port);
-  REQUIRE(::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0);
   timeval tv{10, 0};
   ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
   REQUIRE(::send(fd, bytes.data(), bytes.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(bytes.size()));

@@ -32,17 +32,47 @@ inline ensemble::SyndicateConfig remote_config(std::string secret = "s3cret",
   return c;
 }
 
+// 127.0.0.1:port as a socket address.
+inline sockaddr_in loopback(std::uint16_t port) {
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_port = htons(port);
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  return a;
+}
+
+// A socket listening on 127.0.0.1 at a free port, which goes to `port`.
+inline int listen_on_loopback(std::uint16_t& port, int backlog = 4) {
+  const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  REQUIRE(fd >= 0);
+  sockaddr_in a = loopback(0);
+  REQUIRE(::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0);
+  REQUIRE(::listen(fd, backlog) == 0);
+  socklen_t len = sizeof a;
+  REQUIRE(::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len) == 0);
+  port = ntohs(a.sin_port);
+  return fd;
+}
+
+// A socket connected to 127.0.0.1:port, or -1 (no REQUIRE: callable from
+// a thread of the test's own).
+inline int connect_to_loopback(std::uint16_t port) {
+  const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return -1;
+  const sockaddr_in a = loopback(port);
+  if (::connect(fd, reinterpret_cast<const sockaddr*>(&a), sizeof a) != 0) {
+    ::close(fd);
+    return -1;
+  }
+  return fd;
+}
+
 // A raw TCP client for the listener's bad-input tests.
 struct RawClient {
   int fd = -1;
   explicit RawClient(std::uint16_t port) {
-    fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    fd = connect_to_loopback(port);
     REQUIRE(fd >= 0);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_port = htons(port);
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    REQUIRE(::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
     timeval tv{5, 0};
     ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
   }
@@ -73,16 +103,7 @@ struct BlackHoleProxy {
   std::atomic<bool> stop{false};
   std::thread thread;
   explicit BlackHoleProxy(std::uint16_t target) {
-    listener = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    REQUIRE(listener >= 0);
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    REQUIRE(::bind(listener, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0);
-    REQUIRE(::listen(listener, 4) == 0);
-    socklen_t len = sizeof a;
-    REQUIRE(::getsockname(listener, reinterpret_cast<sockaddr*>(&a), &len) == 0);
-    port = ntohs(a.sin_port);
+    listener = listen_on_loopback(port);
     thread = std::thread([this, target] { run(target); });
   }
   void run(std::uint16_t target) {
@@ -91,12 +112,8 @@ struct BlackHoleProxy {
     }
     if (stop) return;
     const int client = ::accept4(listener, nullptr, nullptr, SOCK_CLOEXEC);
-    const int server = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    sockaddr_in to{};
-    to.sin_family = AF_INET;
-    to.sin_port = htons(target);
-    to.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    if (client < 0 || server < 0 || ::connect(server, reinterpret_cast<sockaddr*>(&to), sizeof to) != 0) {
+    const int server = connect_to_loopback(target);
+    if (client < 0 || server < 0) {
       if (client >= 0) ::close(client);
       if (server >= 0) ::close(server);
       return;
