@@ -3,8 +3,9 @@
 // Stop protocol (every step runs on the thread holding the actor's token, so it
 // never overlaps a handler):
 //   S1 request_stop: claim the stop under the side lock (the first claim wins
-//      and sets the reason), set STOP_REQUESTED, cancel what a suspended
-//      handler waits for; then nudge(): take the token of an idle actor, or
+//      and sets the mode and reason, in the actor's flags: only a reason other
+//      than "actor stopped" needs the side state), set STOP_REQUESTED; then
+//      nudge(): take the token of an idle actor, or
 //      push a control envelope so a busy one cannot go idle unseen. A busy
 //      actor sees the flag before its next message.
 //   S2 begin_stop: ask every child to stop ("parent stopped") and wait until
@@ -63,11 +64,9 @@ ActorAddress Lifecycle::start_actor(detail::ActorStorage storage, ActorCell* par
   // A parent that is stopping (its tasks unwinding, its post_stop running)
   // has already stopped its children: a new one would never be stopped with
   // it and would report to a parent that is gone. Only the parent's own
-  // token holder creates its children, so reading its side state is safe.
+  // token holder creates its children and sets that flag.
   if (parent != nullptr) {
-    // acquire: pairs with the release in side_of.
-    SideState* ps = parent->side_.load(std::memory_order_acquire);
-    if (ps != nullptr && ps->stopping) {
+    if (parent->has_flag(detail::flag_stopping)) {
       discard(storage);
       throw ActorStopped("create_actor: the parent actor is stopping");
     }
@@ -125,15 +124,40 @@ ActorAddress Lifecycle::start_actor(detail::ActorStorage storage, ActorCell* par
   return address;
 }
 
+namespace {
+std::uint32_t mode_flags(StopMode mode) noexcept {
+  switch (mode) {
+    case StopMode::silent:
+      return detail::flag_stop_silent;
+    case StopMode::parent_stops:
+      return detail::flag_stop_for_parent;
+    case StopMode::notify_parent:
+      break;
+  }
+  return 0;
+}
+
+StopMode mode_of(std::uint32_t flags) noexcept {
+  if ((flags & detail::flag_stop_silent) != 0) return StopMode::silent;
+  if ((flags & detail::flag_stop_for_parent) != 0) return StopMode::parent_stops;
+  return StopMode::notify_parent;
+}
+}  // namespace
+
 bool Lifecycle::request_stop(ActorCell* a, std::string reason, StopMode mode) {
-  SideState& hs = side_of(*a);
+  // Only a parent's ChildActorExited carries the reason, and the usual one
+  // ("actor stopped") goes without saying: the side state (an allocation)
+  // holds any other.
+  const bool keep_reason = mode == StopMode::notify_parent && reason != reasons::actor_stopped;
+  SideState* hs = keep_reason ? &side_of(*a) : nullptr;
   {
     SideLock lock(*a);
-    if (hs.stop_claimed) return false;
-    hs.stop_claimed = true;
-    hs.stop_reason = std::move(reason);
-    hs.stop_mode = mode;
-    a->set_flag(detail::flag_stop_requested);
+    if (a->has_flag(detail::flag_stop_claimed)) return false;
+    if (hs != nullptr) hs->stop_reason = std::move(reason);
+    // One read-modify-write: whoever sees STOP_REQUESTED also sees the claim,
+    // the mode and the reason (release; the reason was written before it).
+    a->set_flag(detail::flag_stop_claimed | detail::flag_stop_requested | mode_flags(mode) |
+                (hs != nullptr ? detail::flag_stop_reason_kept : 0));
   }
   nudge(a, false);
   return true;
@@ -166,8 +190,9 @@ void Lifecycle::nudge(ActorCell* a, bool run_here) {
 }
 
 RunOutcome Lifecycle::begin_stop(ActorCell* a) {
-  SideState& hs = side_of(*a);
-  hs.stopping = true;
+  // relaxed: read only by this actor's token holders (run(), create_actor of
+  // a child, strand_of), whom the token's hand-off orders after us.
+  a->set_flag(detail::flag_stopping, std::memory_order_relaxed);
   std::vector<ActorAddress> children = core_.registry().children_for_stop(a);
   if (children.empty()) return finish_stop(a);  // nothing to wait for, no guard taken
   for (ActorAddress& child : children) {
@@ -178,12 +203,18 @@ RunOutcome Lifecycle::begin_stop(ActorCell* a) {
 }
 
 RunOutcome Lifecycle::finish_stop(ActorCell* a) {
-  SideState& hs = side_of(*a);
   core_.wakeups().cancel_all(a);
-  // The actor's tasks (its coroutine handler included) are aborted with
-  // ActorStopped, so their catch blocks and destructors run before post_stop.
-  teardown_strand(hs);
-  if (hs.handler != nullptr) core_.run_loop().complete_handler_task(a, hs, /*actor_stopping=*/true);
+  // acquire: pairs with the release in side_of. An actor that never needed
+  // a side state has no tasks, handler or deferred mail to deal with; none
+  // can appear now (flag_stopping keeps tasks from starting, and only the
+  // token holder defers mail).
+  SideState* hs = a->side_.load(std::memory_order_acquire);
+  if (hs != nullptr) {
+    // The actor's tasks (its coroutine handler included) are aborted with
+    // ActorStopped, so their catch blocks and destructors run before post_stop.
+    teardown_strand(*hs);
+    if (hs->handler != nullptr) core_.run_loop().complete_handler_task(a, *hs, /*actor_stopping=*/true);
+  }
   try {
     a->object()->post_stop();
   } catch (...) {
@@ -193,10 +224,16 @@ RunOutcome Lifecycle::finish_stop(ActorCell* a) {
   std::string reason;
   {
     SideLock lock(*a);
-    mode = hs.stop_mode;
-    // Only the parent's ChildActorExited carries it; the claim (stop_claimed)
-    // keeps every later request_stop from writing it again.
-    if (mode == StopMode::notify_parent) reason = std::move(hs.stop_reason);
+    const std::uint32_t flags = a->flags();
+    mode = mode_of(flags);
+    // Only the parent's ChildActorExited carries it; the claim keeps every
+    // later request_stop from writing it again. A kept reason implies the
+    // side state (request_stop made it first).
+    if (mode == StopMode::notify_parent) {
+      reason = (flags & detail::flag_stop_reason_kept) != 0
+                   ? std::move(a->side_.load(std::memory_order_relaxed)->stop_reason)  // relaxed: under the lock
+                   : std::string(reasons::actor_stopped);
+    }
   }
   ActorAddress self = a->address();
   // The object goes now: its destructor releases the addresses it kept (peers
@@ -224,7 +261,7 @@ RunOutcome Lifecycle::finish_stop(ActorCell* a) {
   // pattern), and neither would ever be freed.
   a->parent_ = ActorAddress();
   if (parent_done != nullptr) core_.delivery().schedule(parent_done);
-  core_.run_loop().bounce_deferred(a, hs);
+  if (hs != nullptr) core_.run_loop().bounce_deferred(a, *hs);
   // Wakes the shutdown if it waits for this actor (the Dekker pair in
   // actor/stop_board.hpp: STOPPED was set above).
   stop_board_.announce_stopped();
@@ -234,16 +271,13 @@ RunOutcome Lifecycle::finish_stop(ActorCell* a) {
 void Lifecycle::stop_and_wait(const ActorAddress& addr) {
   auto* a = static_cast<ActorCell*>(addr.cell());
   if (a->has_flag(detail::flag_stopped)) return;
-  SideState& hs = side_of(*a);
   bool claimed = false;
   {
+    // A silent stop has no reason to keep: nothing is allocated.
     SideLock lock(*a);
-    if (!hs.stop_claimed) {
+    if (!a->has_flag(detail::flag_stop_claimed)) {
       claimed = true;
-      hs.stop_claimed = true;
-      hs.stop_reason = reasons::stopped_by_shutdown;
-      hs.stop_mode = StopMode::silent;
-      a->set_flag(detail::flag_stop_requested);
+      a->set_flag(detail::flag_stop_claimed | detail::flag_stop_requested | detail::flag_stop_silent);
     }
   }
   // An idle actor is stopped right here: no hand-off to a worker, so shutting

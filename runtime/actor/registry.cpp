@@ -38,13 +38,13 @@ ActorCell* Registry::remove(ActorCell* a) {
 }
 
 std::vector<ActorAddress> Registry::children_for_stop(ActorCell* a) {
-  SideState& s = side_of(*a);
   std::lock_guard lock(lock_);
   std::vector<ActorAddress> out;
   for (ActorCell* c = a->children_.front(); c != nullptr; c = Children::next(c)) out.emplace_back(c);
-  // +1: the caller's guard. With no children there is nothing to wait for
-  // and no guard (the caller must not call release_guard then).
-  s.children_pending = out.empty() ? 0 : out.size() + 1;
+  // With no children there is nothing to wait for and no guard (the caller
+  // must not call release_guard then), and no side state is needed.
+  // +1: the caller's guard.
+  if (!out.empty()) side_of(*a).children_pending = out.size() + 1;
   return out;
 }
 

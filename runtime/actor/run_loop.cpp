@@ -84,10 +84,14 @@ void RunLoop::run_here(ActorCell* a) noexcept {
 
 RunOutcome RunLoop::run(ActorCell* a) {
   RunningScope scope(a);
-  if (a->has_flag(detail::flag_stopped)) return run_stopped(a);
+  // One load for both: STOPPED only bounces late mail; a stopping actor runs
+  // again when its last child finished stopping.
+  if (a->has_flag(detail::flag_stopped | detail::flag_stopping)) {
+    if (a->has_flag(detail::flag_stopped)) return run_stopped(a);
+    return core_.lifecycle().finish_stop(a);
+  }
   // acquire: pairs with the release in side_of.
   SideState* hs = a->side_.load(std::memory_order_acquire);
-  if (hs != nullptr && hs->stopping) return core_.lifecycle().finish_stop(a);  // the last child finished stopping
   std::size_t n = 0;
   if (hs == nullptr || (hs->handler == nullptr && hs->deferred_head == nullptr)) {
     // The plain loop (the hot path): no coroutine handler in flight, nothing

@@ -37,10 +37,9 @@ enum class StopMode : std::uint8_t {
 struct HandlerNode;
 
 struct SideState {
-  // [token] the strand of tasks running on this actor (created on first use)
-  // and, once the actor stopped, the fact that no new one may start.
+  // [token] the strand of tasks running on this actor (created on first use;
+  // none starts once the actor is stopping: flag_stopping).
   detail::TaskStrand* strand = nullptr;
-  bool strand_closed = false;
   // [token] the coroutine handler in progress (a task on the strand) and the
   // message it handles. While it runs, later user messages wait in the
   // deferred list (oldest first), so the actor still handles one message at
@@ -52,12 +51,10 @@ struct SideState {
 
   // [side lock]
   WakeupList wakeups;  // pending wake-ups [side lock]
-  bool stop_claimed = false;
+  // The reason of the claimed stop when it is not "actor stopped"
+  // (flag_stop_reason_kept; the rest of a stop's state is in the flags).
   std::string stop_reason;
-  StopMode stop_mode = StopMode::notify_parent;
 
-  // [token]
-  bool stopping = false;
   // [registry lock] children whose stop this (stopping) actor still waits for;
   // 0 when not waiting.
   std::size_t children_pending = 0;
@@ -69,9 +66,9 @@ struct SideState {
 
   ~SideState() { delete executor_record; }
 };
-// 112 bytes before the executor record, 120 with it: a block of up to 120
-// bytes stays in glibc's fast bins; 128 (two pointers for the record) cost
-// create+stop ~200 instructions in malloc and free (docs/performance.md).
+// 104 bytes: a block of up to 120 bytes stays in glibc's fast bins; 128
+// cost create+stop ~200 instructions in malloc and free when every stop made
+// a side state (docs/performance.md).
 static_assert(sizeof(SideState) <= 120, "the side state left glibc's fast bins");
 
 // Returns the actor's side state, creating it if needed (any thread).

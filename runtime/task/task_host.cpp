@@ -28,7 +28,7 @@ struct TaskTreeHost final : Actor {
 detail::TaskStrand& strand_of(ActorCell& a) {
   SideState& hs = side_of(a);
   if (hs.strand == nullptr) {
-    if (hs.strand_closed) throw ActorStopped("the actor is stopping: no new tasks run on it");
+    if (a.has_flag(detail::flag_stopping)) throw ActorStopped("the actor is stopping: no new tasks run on it");
     // Made by the token holder, on first use (for a tree host: its first wake).
     const bool tree = dynamic_cast<TaskTreeHost*>(a.object()) != nullptr;
     hs.strand = new detail::TaskStrand(a.core(), &a, tree);
@@ -99,14 +99,14 @@ bool apply_wake(ActorCell* a, Envelope* env) {
     ReplySlot* slot = static_cast<ReplySlot::WakeEnvelope*>(env)->slot;
     const TaskWaker& w = slot->waiter();
     SideState& hs = side_of(*a);
-    if (hs.strand != nullptr || !hs.strand_closed) resume_waiting(strand_of(*a), *w.node, w.seq);
+    if (hs.strand != nullptr || !a->has_flag(detail::flag_stopping)) resume_waiting(strand_of(*a), *w.node, w.seq);
     slot->release();  // the queued envelope's reference
     return false;
   }
   StrandWake w = std::move(env->message.content().get<StrandWake>());
   free_envelope(env);
   SideState& hs = side_of(*a);
-  if (hs.strand == nullptr && hs.strand_closed) {
+  if (hs.strand == nullptr && a->has_flag(detail::flag_stopping)) {
     drop_wake(w);
     return false;
   }
@@ -130,7 +130,6 @@ bool apply_wake(ActorCell* a, Envelope* env) {
 }
 
 void teardown_strand(SideState& hs) noexcept {
-  hs.strand_closed = true;
   detail::TaskStrand* s = std::exchange(hs.strand, nullptr);
   if (s == nullptr) return;
   hs.strand = s;  // the aborted tasks still see their strand while they unwind

@@ -94,7 +94,7 @@ void drop_wake(StrandWake& w) noexcept;
 // The token holder's side (the run loop and the stop). apply_wake applies a
 // wake envelope; true when `a` hosts a task tree that has now finished, so
 // the caller stops it. teardown_strand aborts every task of a stopping actor
-// and closes its strand for good.
+// and deletes its strand; none starts again (flag_stopping, set before).
 bool apply_wake(ActorCell* a, Envelope* env);
 void teardown_strand(SideState& hs) noexcept;
 

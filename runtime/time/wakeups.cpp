@@ -75,11 +75,15 @@ void WakeupService::drop(WakeupTimer* t) noexcept {
 }
 
 void WakeupService::cancel_all(ActorCell* a) {
-  SideState& hs = side_of(*a);
+  // acquire: pairs with the release in side_of. An actor without side state
+  // has no wake-up; one scheduled after this load is like one scheduled after
+  // the cancel: it fires at a stopped actor and becomes a dead letter.
+  SideState* hs = a->side_.load(std::memory_order_acquire);
+  if (hs == nullptr) return;
   WakeupTimer* list;
   {
     SideLock lock(*a);
-    list = hs.wakeups.take_all();
+    list = hs->wakeups.take_all();
     for (WakeupTimer* t = list; t != nullptr; t = WakeupList::next(t)) t->listed = false;
   }
   while (list != nullptr) {

@@ -36,6 +36,18 @@ inline constexpr std::uint32_t flag_process_proxy = 1u << 5;
 // The actor of a worker process, in the worker: tells to it go back to its
 // stand-in in the parent, and the helpers spark forbids refuse (process_worker.cpp).
 inline constexpr std::uint32_t flag_in_worker = 1u << 6;
+// The state of a stop, kept here rather than in the side state so that
+// stopping an actor that never needed one allocates nothing
+// (runtime/actor/lifecycle.cpp). Claimed: the first stop request won (its
+// mode and reason hold; set under the side lock). The mode: neither bit is
+// "notify the parent". Reason kept: the reason is in the side state; without
+// it the parent hears "actor stopped". Stopping: the token holder began the
+// stop; no new child or task starts.
+inline constexpr std::uint32_t flag_stop_claimed = 1u << 7;
+inline constexpr std::uint32_t flag_stop_silent = 1u << 8;
+inline constexpr std::uint32_t flag_stop_for_parent = 1u << 9;
+inline constexpr std::uint32_t flag_stop_reason_kept = 1u << 10;
+inline constexpr std::uint32_t flag_stopping = 1u << 11;
 
 class Cell {
  public:
@@ -86,6 +98,10 @@ class Cell {
   // flag is one half of a Dekker pair (STOPPED: runtime/actor/stop_board.hpp).
   std::uint32_t set_flag(std::uint32_t f, std::memory_order order = std::memory_order_acq_rel) noexcept {
     return flags_.fetch_or(f, order);
+  }
+  std::uint32_t flags() const noexcept {
+    // acquire: as has_flag.
+    return flags_.load(std::memory_order_acquire);
   }
   std::uint32_t clear_flag(std::uint32_t f) noexcept {
     // release: publishes the clearer's writes to the next thread that sets it.
