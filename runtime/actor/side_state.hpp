@@ -66,7 +66,7 @@ struct SideState {
 
   ~SideState() { delete executor_record; }
 };
-// 104 bytes: a block of up to 120 bytes stays in glibc's fast bins; 128
+// 96 bytes: a block of up to 120 bytes stays in glibc's fast bins; 128
 // cost create+stop ~200 instructions in malloc and free when every stop made
 // a side state (docs/performance.md).
 static_assert(sizeof(SideState) <= 120, "the side state left glibc's fast bins");
