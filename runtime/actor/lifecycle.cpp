@@ -149,6 +149,9 @@ bool Lifecycle::request_stop(ActorCell* a, std::string reason, StopMode mode) {
   // ("actor stopped") goes without saying: the side state (an allocation)
   // holds any other.
   const bool keep_reason = mode == StopMode::notify_parent && reason != reasons::actor_stopped;
+  // A request that has lost already (checked again under the lock) makes no
+  // side state for a reason nobody will read.
+  if (keep_reason && a->has_flag(detail::flag_stop_claimed)) return false;
   SideState* hs = keep_reason ? &side_of(*a) : nullptr;
   {
     SideLock lock(*a);

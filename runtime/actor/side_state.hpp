@@ -1,7 +1,8 @@
 // Internal: the part of an actor that only some actors need, allocated on
 // first use so that an idle actor stays small: its task strand and the
-// coroutine handler in progress, its pending wake-ups, and the state of a
-// stop in progress.
+// coroutine handler in progress, its pending wake-ups, the children a
+// stopping actor waits for, and a stop's reason when it is not "actor
+// stopped" (the rest of a stop's state is in the actor's flags).
 //
 // Concurrency: fields marked [token] are touched only by the thread holding
 // the actor's mailbox token (mailbox.hpp); fields marked [side lock] only
