@@ -142,6 +142,20 @@ StopMode mode_of(std::uint32_t flags) noexcept {
   if ((flags & detail::flag_stop_for_parent) != 0) return StopMode::parent_stops;
   return StopMode::notify_parent;
 }
+
+// S1's claim, for request_stop and stop_and_wait alike: false if a stop was
+// claimed already. `kept`: the side state that keeps `reason` (null when the
+// parent hears "actor stopped" or nobody is told).
+bool claim_stop(ActorCell* a, StopMode mode, SideState* kept, std::string&& reason) noexcept {
+  SideLock lock(*a);
+  if (a->has_flag(detail::flag_stop_claimed)) return false;
+  if (kept != nullptr) kept->stop_reason = std::move(reason);
+  // One read-modify-write: whoever sees STOP_REQUESTED also sees the claim,
+  // the mode and the reason (release; the reason was written before it).
+  a->set_flag(detail::flag_stop_claimed | detail::flag_stop_requested | mode_flags(mode) |
+              (kept != nullptr ? detail::flag_stop_reason_kept : 0));
+  return true;
+}
 }  // namespace
 
 bool Lifecycle::request_stop(ActorCell* a, std::string reason, StopMode mode) {
@@ -152,16 +166,7 @@ bool Lifecycle::request_stop(ActorCell* a, std::string reason, StopMode mode) {
   // A request that has lost already (checked again under the lock) makes no
   // side state for a reason nobody will read.
   if (keep_reason && a->has_flag(detail::flag_stop_claimed)) return false;
-  SideState* hs = keep_reason ? &side_of(*a) : nullptr;
-  {
-    SideLock lock(*a);
-    if (a->has_flag(detail::flag_stop_claimed)) return false;
-    if (hs != nullptr) hs->stop_reason = std::move(reason);
-    // One read-modify-write: whoever sees STOP_REQUESTED also sees the claim,
-    // the mode and the reason (release; the reason was written before it).
-    a->set_flag(detail::flag_stop_claimed | detail::flag_stop_requested | mode_flags(mode) |
-                (hs != nullptr ? detail::flag_stop_reason_kept : 0));
-  }
+  if (!claim_stop(a, mode, keep_reason ? &side_of(*a) : nullptr, std::move(reason))) return false;
   nudge(a, false);
   return true;
 }
@@ -230,12 +235,11 @@ RunOutcome Lifecycle::finish_stop(ActorCell* a) {
     const std::uint32_t flags = a->flags();
     mode = mode_of(flags);
     // Only the parent's ChildActorExited carries it; the claim keeps every
-    // later request_stop from writing it again. A kept reason implies the
-    // side state (request_stop made it first).
+    // later request_stop from writing it again. A kept reason implies `hs`:
+    // request_stop made it before the claim this stop began from.
     if (mode == StopMode::notify_parent) {
-      reason = (flags & detail::flag_stop_reason_kept) != 0
-                   ? std::move(a->side_.load(std::memory_order_relaxed)->stop_reason)  // relaxed: under the lock
-                   : std::string(reasons::actor_stopped);
+      reason = (flags & detail::flag_stop_reason_kept) != 0 ? std::move(hs->stop_reason)
+                                                            : std::string(reasons::actor_stopped);
     }
   }
   ActorAddress self = a->address();
@@ -274,18 +278,10 @@ RunOutcome Lifecycle::finish_stop(ActorCell* a) {
 void Lifecycle::stop_and_wait(const ActorAddress& addr) {
   auto* a = static_cast<ActorCell*>(addr.cell());
   if (a->has_flag(detail::flag_stopped)) return;
-  bool claimed = false;
-  {
-    // A silent stop has no reason to keep: nothing is allocated.
-    SideLock lock(*a);
-    if (!a->has_flag(detail::flag_stop_claimed)) {
-      claimed = true;
-      a->set_flag(detail::flag_stop_claimed | detail::flag_stop_requested | detail::flag_stop_silent);
-    }
-  }
-  // An idle actor is stopped right here: no hand-off to a worker, so shutting
-  // down a million idle actors costs no million wake-ups.
-  if (claimed) nudge(a, true);
+  // A silent stop has no reason to keep: nothing is allocated. An idle actor
+  // is stopped right here: no hand-off to a worker, so shutting down a
+  // million idle actors costs no million wake-ups.
+  if (claim_stop(a, StopMode::silent, nullptr, {})) nudge(a, true);
   // The usual case at shutdown: the actor was idle and nudge() stopped it
   // right here; the wait below would find it stopped at once (its predicate
   // is this flag), so skip its lock.
